@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { ConsentChannel, ExternalId, LifecycleStage, PartyKind, PartyRole } from './values';
+
+/** A CloudEvents 1.0 envelope in structured mode: what goes on the wire as the Kafka message value. */
+export const CloudEvent = z.object({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  source: z.string().min(1),
+  type: z.string().min(1),
+  subject: z.string().min(1),
+  time: z.iso.datetime({ offset: true }),
+  datacontenttype: z.literal('application/json'),
+  data: z.unknown(),
+});
+export type CloudEvent = z.infer<typeof CloudEvent>;
+
+export interface EventDefinition<TType extends string = string, TData extends z.ZodType = z.ZodType> {
+  /** CloudEvents `type`, versioned: a breaking payload change is a new type. */
+  readonly type: TType;
+  readonly topic: string;
+  readonly data: TData;
+  /** Kafka key and CloudEvents `subject`: the aggregate id, so one aggregate's events stay ordered. */
+  readonly key: (data: z.infer<TData>) => string;
+}
+
+export function defineEvent<TType extends string, TData extends z.ZodType>(
+  definition: EventDefinition<TType, TData>,
+): EventDefinition<TType, TData> {
+  return Object.freeze(definition);
+}
+
+export type EventData<E extends EventDefinition> = z.infer<E['data']>;
+
+export const Topics = {
+  customers: 'crm.customers',
+  scoring: 'crm.scoring',
+  sales: 'crm.sales',
+  tickets: 'crm.tickets',
+  campaigns: 'crm.campaigns',
+} as const;
+
+/** What other services may keep of a customer (event-carried state for their read models). */
+export const CustomerSnapshot = z.object({
+  id: z.uuid(),
+  kind: PartyKind,
+  displayName: z.string(),
+  birthDate: z.iso.date().nullable(),
+  lifecycleStage: LifecycleStage,
+  roles: z.array(PartyRole),
+  dealerId: z.uuid().nullable(),
+  city: z.string().nullable(),
+  region: z.string().nullable(),
+  country: z.string().nullable(),
+  externalIds: z.array(ExternalId),
+  consents: z.partialRecord(ConsentChannel, z.boolean()),
+});
+export type CustomerSnapshot = z.infer<typeof CustomerSnapshot>;
+
+export const CustomerEvents = {
+  created: defineEvent({
+    type: 'crm.customer.created.v1',
+    topic: Topics.customers,
+    data: z.object({ customer: CustomerSnapshot }),
+    key: (data) => data.customer.id,
+  }),
+  updated: defineEvent({
+    type: 'crm.customer.updated.v1',
+    topic: Topics.customers,
+    data: z.object({ customer: CustomerSnapshot, changedFields: z.array(z.string()).min(1) }),
+    key: (data) => data.customer.id,
+  }),
+  merged: defineEvent({
+    type: 'crm.customer.merged.v1',
+    topic: Topics.customers,
+    // Keyed by the survivor: everything after the merge happens on the survivor's stream.
+    data: z.object({ survivorId: z.uuid(), mergedId: z.uuid(), survivor: CustomerSnapshot }),
+    key: (data) => data.survivorId,
+  }),
+  erased: defineEvent({
+    type: 'crm.customer.erased.v1',
+    topic: Topics.customers,
+    data: z.object({ customerId: z.uuid() }),
+    key: (data) => data.customerId,
+  }),
+  consentChanged: defineEvent({
+    type: 'crm.customer.consent.changed.v1',
+    topic: Topics.customers,
+    data: z.object({
+      customerId: z.uuid(),
+      channel: ConsentChannel,
+      granted: z.boolean(),
+      source: z.string(),
+      recordedAt: z.iso.datetime({ offset: true }),
+    }),
+    key: (data) => data.customerId,
+  }),
+} as const;
+
+/** Every event the suite knows, by CloudEvents type. */
+export const eventCatalog: ReadonlyMap<string, EventDefinition> = new Map(
+  [...Object.values(CustomerEvents)].map((definition) => [definition.type, definition as EventDefinition]),
+);

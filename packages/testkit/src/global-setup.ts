@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { TEST_ENV } from './environment';
+
+const repoRoot = path.resolve(__dirname, '../../..');
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Where a container runtime exists, testcontainers provides both services. */
+function containerRuntimeAvailable(): boolean {
+  return Boolean(process.env.DOCKER_HOST) || existsSync('/var/run/docker.sock');
+}
+
+async function startContainers(): Promise<void> {
+  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+  const { KafkaContainer } = await import('@testcontainers/kafka');
+  const [postgres, kafka] = await Promise.all([
+    new PostgreSqlContainer('postgres:15-alpine').start(),
+    new KafkaContainer('confluentinc/cp-kafka:7.9.0').withKraft().start(),
+  ]);
+  (globalThis as Record<string, unknown>).__crmContainers = [postgres, kafka];
+  process.env[TEST_ENV.databaseUrl] = postgres.getConnectionUri();
+  process.env[TEST_ENV.kafkaBrokers] = `${kafka.getHost()}:${kafka.getMappedPort(9093)}`;
+}
+
+async function checkPostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL is not reachable at ${url} (${String(error)}).\n` +
+        'Start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set DATABASE_URL.',
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function checkKafka(brokers: string): Promise<void> {
+  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 3 } }).admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+  } catch (error) {
+    throw new Error(`Kafka is not reachable at ${brokers} (${String(error)}).\nStart it with infra/kafka/start or set KAFKA_BROKERS.`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export default async function globalSetup(): Promise<void> {
+  if (containerRuntimeAvailable() && !process.env.DATABASE_URL && !process.env.KAFKA_BROKERS) {
+    await startContainers();
+    return;
+  }
+  const databaseUrl = process.env.DATABASE_URL ?? LOCAL_POSTGRES;
+  await checkPostgres(databaseUrl);
+  process.env[TEST_ENV.databaseUrl] = databaseUrl;
+
+  let brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) {
+    // Idempotent: reuses a broker it started before, otherwise starts one from Maven Central jars.
+    execFileSync(path.join(repoRoot, 'infra/kafka/start'), { stdio: 'inherit' });
+    brokers = '127.0.0.1:9092';
+  }
+  await checkKafka(brokers);
+  process.env[TEST_ENV.kafkaBrokers] = brokers;
+}

@@ -1,0 +1,3 @@
+export * from './environment';
+export * from './database';
+export * from './kafka';
