@@ -1,0 +1,227 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import type { Principal } from '@crm/domain';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { Registry, Histogram, collectDefaultMetrics } from 'prom-client';
+import { z } from 'zod';
+import type { Logger } from './logger';
+import { verifyPrincipal } from './principal';
+import { problem, ProblemError, Problems, type FieldError } from './problems';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller; set on every `/v1` request once the signature checked out. */
+    principal: Principal;
+    /** W3C trace context of this request, to forward downstream. */
+    traceparent: string;
+  }
+}
+
+export type App = FastifyInstance<
+  FastifyInstance['server'],
+  FastifyInstance['server'] extends infer _ ? import('http').IncomingMessage : never,
+  import('http').ServerResponse,
+  Logger,
+  ZodTypeProvider
+>;
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** Service name: OpenAPI title, log name, metrics label. */
+  name: string;
+  version?: string;
+  description?: string;
+  logger: Logger;
+  /** When set, every `/v1` route demands a principal signed with it. The gateway itself leaves it unset. */
+  principalSecret?: string;
+  readiness?: ReadinessCheck[];
+  /** Largest JSON body in bytes (default 1 MiB); bulk routes raise it for themselves. */
+  bodyLimit?: number;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Continues the caller's trace (or starts one) with a new span id for this hop. */
+function nextTraceparent(incoming: string | undefined): { traceId: string; traceparent: string } {
+  const match = incoming ? TRACEPARENT.exec(incoming) : null;
+  const traceId = match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex');
+  const flags = match?.[3] ?? '01';
+  return { traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}` };
+}
+
+/** Problem document schema for OpenAPI responses; extensions (e.g. `errors`) pass through. */
+export const ProblemSchema = z
+  .looseObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+
+/** `{ 400: ProblemSchema, 404: ProblemSchema, ... }` for a route's response schema. */
+export function problemResponses<const S extends number>(...statuses: S[]): Record<S, typeof ProblemSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, ProblemSchema])) as Record<S, typeof ProblemSchema>;
+}
+
+function fieldErrorsOf(error: FastifyError): FieldError[] {
+  if (!hasZodFastifySchemaValidationErrors(error)) return [];
+  return error.validation.map((issue) => {
+    const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    return { field: [error.validationContext, path].filter(Boolean).join('.'), message: issue.message ?? 'is not valid' };
+  });
+}
+
+/** Maps anything thrown to a problem; unknown errors become an opaque 500. */
+function toProblem(error: FastifyError): ProblemError {
+  if (error instanceof ProblemError) return error;
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const errors = fieldErrorsOf(error);
+    return problem(Problems.validation, errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem(Problems.malformedJson, error.message);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(Problems.payloadTooLarge, error.message);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem(Problems.unsupportedMediaType, error.message);
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError && error.statusCode === 400) return problem(Problems.malformedJson, error.message);
+  if (error.statusCode === 404) return problem(Problems.notFound);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500 && !isResponseSerializationError(error)) {
+    return new ProblemError({ type: `urn:crm:problem:http-${error.statusCode}`, status: error.statusCode, title: error.message });
+  }
+  return problem(Problems.internal);
+}
+
+export function sendProblem(reply: FastifyReply, error: ProblemError, request: FastifyRequest): FastifyReply {
+  return reply
+    .code(error.problem.status)
+    .type('application/problem+json')
+    .send(error.toDocument(request.url.split('?')[0]));
+}
+
+/**
+ * Builds a service's Fastify instance: zod schemas in and out, OpenAPI 3.1, problem+json errors,
+ * request ids and trace context in the logs, health, readiness and Prometheus metrics. Never listens.
+ */
+export async function createApp(options: AppOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdLogLabel: 'requestId',
+    disableRequestLogging: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>() as unknown as App;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: options.name, version: options.version ?? '0.1.0', description: options.description },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.decorateRequest('principal', undefined as unknown as { getter(): Principal });
+  app.decorateRequest('traceparent', '');
+
+  app.addHook('onRequest', async (request, reply) => {
+    const header = request.headers.traceparent;
+    const trace = nextTraceparent(typeof header === 'string' ? header : undefined);
+    request.traceparent = trace.traceparent;
+    request.log = request.log.child({ traceId: trace.traceId });
+    void reply.header('x-request-id', request.id);
+  });
+
+  if (options.principalSecret) {
+    const secret = options.principalSecret;
+    app.addHook('onRequest', async (request) => {
+      if (request.url.startsWith('/v1/') || request.url === '/v1') request.principal = verifyPrincipal(request.headers, secret);
+    });
+  }
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const mapped = toProblem(error);
+    if (mapped.problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ problem: mapped.problem.type, detail: mapped.detail }, 'request rejected');
+    return sendProblem(reply, mapped, request);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem(Problems.notFound, `no route ${request.method} ${request.url.split('?')[0]}`), request),
+  );
+
+  // The service's own contract; the gateway merges these into the suite's document.
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerMetrics(app, options.name);
+  registerHealth(app, options.readiness ?? []);
+  return app;
+}
+
+function registerHealth(app: App, checks: ReadinessCheck[]): void {
+  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const results = await Promise.all(
+      checks.map(async ({ name, check }) => {
+        try {
+          await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 3000).unref())]);
+          return { name, ok: true as const };
+        } catch (error) {
+          return { name, ok: false as const, error: String(error) };
+        }
+      }),
+    );
+    const ready = results.every((r) => r.ok);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results });
+  });
+}
+
+function registerMetrics(app: App, service: string): void {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    duration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+}
