@@ -1,8 +1,10 @@
 // Two projects by file suffix: *.unit.test.ts (no I/O) and *.int.test.ts (real PostgreSQL + Kafka).
-const transform = {
-  '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
-};
-const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+const transform = { '^.+\\.(ts|js|mjs)$': swc };
+// ESM-only dependencies are compiled to CommonJS too; everything else in node_modules is left alone.
+const esmOnly = '(kysely|uuid|cookie)';
+const transformIgnorePatterns = [`/node_modules/(?!(\\.pnpm/[^/]+/node_modules/)?${esmOnly}/)(?!\\.pnpm/${esmOnly}@)`];
+const common = { transform, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import swagger from '@fastify/swagger';
 import type { Principal } from '@crm/domain';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -138,7 +139,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;
 
-  app.setValidatorCompiler(validatorCompiler);
+  // Streamed bodies (NDJSON) reach the route as a stream and are validated there, line by line.
+  app.setValidatorCompiler((route) => {
+    const validate = validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
+    return (data: unknown) => (data instanceof Readable ? { value: data } : validate(data));
+  });
+  app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(swagger, {

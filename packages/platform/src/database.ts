@@ -7,6 +7,8 @@ import pg from 'pg';
 
 // bigint (count(*), bigserial) and numeric come back as strings; keep them exact, callers convert.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
+// A calendar date is not an instant: keep `date` as its ISO string instead of a local-midnight Date.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string; poolSize?: number }
@@ -29,7 +31,10 @@ function dialectFor(target: DatabaseTarget): Dialect {
       });
     case 'embedded': {
       if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-      return new PGliteDialect(new PGlite(target.dataDir, { extensions: { pg_trgm } }));
+      // Same value shapes as the pg parsers above, so services never see which database they run on.
+      const keepText = (value: string) => value;
+      const parsers = { [pg.types.builtins.INT8]: keepText, [pg.types.builtins.DATE]: keepText };
+      return new PGliteDialect(new PGlite(target.dataDir, { extensions: { pg_trgm }, parsers }));
     }
   }
 }

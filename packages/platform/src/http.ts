@@ -44,13 +44,16 @@ export function paginate<Row, Item>(
 
 export const etagOf = (version: number): string => `"${version}"`;
 
-/** The version an `If-Match` names; 428 when absent, 412 when it is not the current one. */
+/** Whether an `If-Match` header value names the current version (or `*`). */
+export function ifMatchHolds(ifMatch: string, currentVersion: number): boolean {
+  const tags = ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
+  return tags.includes('*') || tags.includes(etagOf(currentVersion));
+}
+
+/** 428 when `If-Match` is absent, 412 when it does not name the current version. */
 export function requireIfMatch(ifMatch: string | undefined, currentVersion: number): void {
   if (ifMatch === undefined) throw problem(Problems.preconditionRequired, 'send If-Match with the ETag from your last read');
-  const tags = ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
-  if (!tags.includes('*') && !tags.includes(etagOf(currentVersion))) {
-    throw problem(Problems.preconditionFailed, `the current ETag is ${etagOf(currentVersion)}`);
-  }
+  if (!ifMatchHolds(ifMatch, currentVersion)) throw problem(Problems.preconditionFailed, `the current ETag is ${etagOf(currentVersion)}`);
 }
 
 // ---- Idempotency-Key on creating POSTs ------------------------------------------------------------

@@ -12,8 +12,10 @@ export function uniqueTopicPrefix(): string {
 }
 
 export interface ReadOptions {
-  /** Stop once this many messages have been read. */
-  count: number;
+  /** Stop once this many messages have been read… */
+  count?: number;
+  /** …or once this holds for the messages read so far. */
+  until?: (messages: KafkaMessage[]) => boolean;
   timeoutMs?: number;
 }
 
@@ -21,7 +23,8 @@ export interface ReadOptions {
  * Reads a real topic from the beginning with a throwaway consumer group and returns the messages,
  * failing loudly when fewer than `count` arrive in time.
  */
-export async function readTopic(topic: string, { count, timeoutMs = 30_000 }: ReadOptions): Promise<KafkaMessage[]> {
+export async function readTopic(topic: string, { count = 1, until, timeoutMs = 30_000 }: ReadOptions): Promise<KafkaMessage[]> {
+  const done = until ?? ((messages: KafkaMessage[]) => messages.length >= count);
   const kafka = new Kafka({ brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `reader-${randomBytes(6).toString('hex')}` });
   const messages: KafkaMessage[] = [];
@@ -30,13 +33,13 @@ export async function readTopic(topic: string, { count, timeoutMs = 30_000 }: Re
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`read ${messages.length} of ${count} expected messages from ${topic} within ${timeoutMs} ms`)),
+        () => reject(new Error(`read ${messages.length} messages from ${topic} in ${timeoutMs} ms without reaching the expected ones`)),
         timeoutMs,
       );
       void consumer.run({
         eachMessage: ({ message }) => {
           messages.push(message);
-          if (messages.length >= count) {
+          if (done(messages)) {
             clearTimeout(timer);
             resolve();
           }

@@ -1,0 +1,12 @@
+import { platformTablesMigration, type ServiceMigrations } from '@crm/platform';
+import { customersSchema } from './2026-11-23T10-00_customers';
+
+export const CUSTOMERS_SCHEMA = 'customers';
+
+export const customersMigrations: ServiceMigrations = {
+  schema: CUSTOMERS_SCHEMA,
+  migrations: {
+    '2026-11-23T00-00_platform': platformTablesMigration,
+    '2026-11-23T10-00_customers': customersSchema,
+  },
+};

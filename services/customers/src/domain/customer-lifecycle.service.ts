@@ -1,0 +1,118 @@
+import { CustomerEvents, type ConsentChannel, type Principal } from '@crm/domain';
+import { problem, Problems } from '@crm/platform';
+import { sql } from 'kysely';
+import { addTimelineEntries, loadViews, lockCustomers, stateOf, updateCustomers, type Db } from '../db/customer.repository';
+import type { CustomerRow } from '../db/tables';
+import { dealerScope } from './access';
+import { survive, type CustomerField, type CustomerView, type Side } from './customer.model';
+import { CustomerProblems } from './customer.problems';
+import { snapshotOf } from './customer.snapshot';
+import type { WriteContext } from './customer-write.service';
+
+const table = (name: string) => sql.table(`customers.${name}`);
+
+/** A customer the principal may see, or 404 (a dealer never learns another dealer's customers exist). */
+export function visible(row: CustomerRow | undefined, principal: Principal, id: string): CustomerRow {
+  const scope = dealerScope(principal);
+  if (!row || (scope && row.dealer_id !== scope)) throw problem(Problems.notFound, `customer ${id} does not exist`);
+  return row;
+}
+
+export function active(row: CustomerRow): CustomerRow {
+  if (row.status === 'merged') throw problem(CustomerProblems.customerMerged, `customer ${row.id} was merged into ${row.merged_into}`, { survivorId: row.merged_into });
+  if (row.status === 'erased') throw problem(CustomerProblems.customerErased, `customer ${row.id} was erased`);
+  return row;
+}
+
+/**
+ * Merges `duplicateId` into `survivorId`: field survivorship, external ids, contacts, consents and
+ * timeline move over, the duplicate stays as an alias that forwards to the survivor.
+ */
+export async function mergeCustomers(
+  trx: Db,
+  survivorId: string,
+  duplicateId: string,
+  prefer: Partial<Record<CustomerField, Side>>,
+  context: WriteContext,
+): Promise<CustomerView> {
+  if (survivorId === duplicateId) throw problem(CustomerProblems.mergeIntoSelf, 'survivor and duplicate are the same customer');
+  const rows = new Map((await lockCustomers(trx, [survivorId, duplicateId])).map((row) => [row.id, row]));
+  const survivor = active(visible(rows.get(survivorId), context.principal, survivorId));
+  const duplicate = active(visible(rows.get(duplicateId), context.principal, duplicateId));
+  if (survivor.kind !== duplicate.kind) throw problem(CustomerProblems.invalidCustomer, 'a person and an organization cannot be merged');
+
+  const now = context.runtime.now().toISOString();
+  const state = survive(
+    { state: stateOf(survivor), fieldUpdatedAt: survivor.field_updated_at as Record<string, string> },
+    { state: stateOf(duplicate), fieldUpdatedAt: duplicate.field_updated_at as Record<string, string> },
+    prefer,
+  );
+  const fieldUpdatedAt = { ...(duplicate.field_updated_at as Record<string, string>), ...(survivor.field_updated_at as Record<string, string>), merged: now };
+  await updateCustomers(trx, [{ id: survivorId, state, fieldUpdatedAt, at: now }]);
+
+  const moves = { from: duplicateId, to: survivorId };
+  await sql`update ${table('external_id')} set customer_id = ${moves.to} where customer_id = ${moves.from}`.execute(trx);
+  await sql`update ${table('consent')} set customer_id = ${moves.to} where customer_id = ${moves.from}`.execute(trx);
+  await sql`update ${table('timeline_entry')} set customer_id = ${moves.to} where customer_id = ${moves.from}`.execute(trx);
+  // Contacts move over; a link the survivor already has is dropped rather than doubled.
+  for (const column of ['organization_id', 'person_id'] as const) {
+    await sql`delete from ${table('contact')} d using ${table('contact')} s
+      where d.${sql.ref(column)} = ${moves.from} and s.${sql.ref(column)} = ${moves.to}
+        and s.buying_role = d.buying_role
+        and ${column === 'organization_id' ? sql`s.person_id = d.person_id` : sql`s.organization_id = d.organization_id`}`.execute(trx);
+    await sql`update ${table('contact')} set ${sql.ref(column)} = ${moves.to} where ${sql.ref(column)} = ${moves.from}`.execute(trx);
+  }
+  // The duplicate becomes an alias; aliases of the duplicate now forward straight to the survivor.
+  await sql`update ${table('customer')} set status = 'merged', merged_into = ${moves.to}, updated_at = ${now}, version = version + 1
+    where id = ${moves.from} or merged_into = ${moves.from}`.execute(trx);
+
+  const view = (await loadViews(trx, [survivorId])).get(survivorId) as CustomerView;
+  await context.outbox.append(trx, CustomerEvents.merged, { survivorId, mergedId: duplicateId, survivor: snapshotOf(view) });
+  await addTimelineEntries(trx, [
+    { customerId: survivorId, occurredAt: now, type: CustomerEvents.merged.type, source: context.source, data: { mergedId: duplicateId } },
+  ]);
+  return view;
+}
+
+/**
+ * GDPR erasure: personal data goes, an anonymous tombstone stays so references from elsewhere
+ * (orders, tickets) still resolve to "an erased customer".
+ */
+export async function eraseCustomer(trx: Db, id: string, context: WriteContext): Promise<void> {
+  const [row] = await lockCustomers(trx, [id]);
+  const customer = visible(row, context.principal, id);
+  if (customer.status === 'erased') return;
+  if (customer.status === 'merged') active(customer);
+  const now = context.runtime.now().toISOString();
+  await sql`update ${table('customer')} set status = 'erased', display_name = 'erased', given_name = null, family_name = null,
+      organization_name = null, birth_date = null, emails = '{}', phones = '{}', addresses = '[]', attributes = '{}',
+      field_updated_at = '{}', erased_at = ${now}, updated_at = ${now}, version = version + 1
+    where id = ${id} or merged_into = ${id}`.execute(trx);
+  for (const name of ['external_id', 'consent', 'timeline_entry'] as const) {
+    await sql`delete from ${table(name)} where customer_id = ${id}`.execute(trx);
+  }
+  await sql`delete from ${table('contact')} where organization_id = ${id} or person_id = ${id}`.execute(trx);
+  await context.outbox.append(trx, CustomerEvents.erased, { customerId: id });
+  await addTimelineEntries(trx, [{ customerId: id, occurredAt: now, type: CustomerEvents.erased.type, source: context.source, data: {} }]);
+}
+
+/** Records a consent decision; the history keeps every one, the newest per channel is the current state. */
+export async function recordConsent(
+  trx: Db,
+  id: string,
+  consent: { channel: ConsentChannel; granted: boolean; source: string; recordedAt?: string | undefined },
+  context: WriteContext,
+): Promise<CustomerView> {
+  const [row] = await lockCustomers(trx, [id]);
+  active(visible(row, context.principal, id));
+  const recordedAt = consent.recordedAt ?? context.runtime.now().toISOString();
+  await trx
+    .insertInto('consent')
+    .values({ customer_id: id, channel: consent.channel, granted: consent.granted, source: consent.source, recorded_at: recordedAt })
+    .execute();
+  await sql`update ${table('customer')} set version = version + 1, updated_at = now() where id = ${id}`.execute(trx);
+  const data = { customerId: id, channel: consent.channel, granted: consent.granted, source: consent.source, recordedAt: new Date(recordedAt).toISOString() };
+  await context.outbox.append(trx, CustomerEvents.consentChanged, data);
+  await addTimelineEntries(trx, [{ customerId: id, occurredAt: recordedAt, type: CustomerEvents.consentChanged.type, source: context.source, data }]);
+  return (await loadViews(trx, [id])).get(id) as CustomerView;
+}

@@ -1,0 +1,189 @@
+import { CustomerEvents, type ExternalId, type Principal } from '@crm/domain';
+import { etagOf, ifMatchHolds, Problems, type Outbox, type ProblemType, type Runtime } from '@crm/platform';
+import { sql } from 'kysely';
+import {
+  addExternalIds,
+  addTimelineEntries,
+  externalIdOwners,
+  externalKey,
+  insertCustomers,
+  loadViews,
+  lockCustomers,
+  stateOf,
+  updateCustomers,
+  type CustomerWrite,
+  type Db,
+} from '../db/customer.repository';
+import type { CustomerRow } from '../db/tables';
+import { dealerScope } from './access';
+import { attributeErrors } from './attribute.rules';
+import { applyInput, changedFields, type CustomerField, type CustomerInput, type CustomerView } from './customer.model';
+import { CustomerProblems } from './customer.problems';
+import { snapshotOf } from './customer.snapshot';
+
+export type CustomerRef =
+  | { kind: 'new' }
+  | { kind: 'id'; id: string; ifMatch?: string | undefined; requireIfMatch?: boolean }
+  | { kind: 'external'; externalId: ExternalId; ifMatch?: string | undefined };
+
+export interface UpsertItem {
+  ref: CustomerRef;
+  input: CustomerInput;
+}
+
+export interface ItemError {
+  problem: ProblemType;
+  message: string;
+  /** For a merged customer: where it lives now. */
+  survivorId?: string;
+}
+
+export type ItemResult =
+  | { status: 'created' | 'updated' | 'unchanged'; id: string; version: number; changedFields: CustomerField[] }
+  | { status: 'error'; error: ItemError };
+
+export interface WriteContext {
+  principal: Principal;
+  outbox: Outbox;
+  runtime: Runtime;
+  /** Timeline `source`: who made the change. */
+  source: string;
+}
+
+const fail = (problem: ProblemType, message: string, survivorId?: string): ItemResult => ({
+  status: 'error',
+  error: { problem, message, ...(survivorId ? { survivorId } : {}) },
+});
+
+/** The names under which an item claims a customer within one batch. */
+function refKeys(ref: CustomerRef, targetId: string | undefined): string[] {
+  return [...(targetId ? [`id:${targetId}`] : []), ...(ref.kind === 'external' ? [`ext:${externalKey(ref.externalId)}`] : [])];
+}
+
+/**
+ * The one write path for customers: create, upsert by external id, PATCH and batch all come here.
+ * Set-based: a fixed number of statements whatever the item count. Items fail one by one, never
+ * half-written; must run inside a transaction, which the caller commits.
+ */
+export async function upsertCustomers(
+  trx: Db,
+  items: UpsertItem[],
+  context: WriteContext,
+): Promise<{ results: ItemResult[]; views: Map<string, CustomerView> }> {
+  const { principal, outbox, runtime } = context;
+  const now = runtime.now().toISOString();
+  const scope = dealerScope(principal);
+
+  const referencedExternalIds = items.flatMap((item) => [
+    ...(item.ref.kind === 'external' ? [item.ref.externalId] : []),
+    ...(item.input.externalIds ?? []),
+  ]);
+  await lockExternalIds(trx, referencedExternalIds);
+  const owners = await externalIdOwners(trx, referencedExternalIds);
+  const targets = items.map(({ ref }) =>
+    ref.kind === 'id' ? ref.id : ref.kind === 'external' ? owners.get(externalKey(ref.externalId)) : undefined,
+  );
+  const rows = new Map((await lockCustomers(trx, [...new Set(targets.filter((id) => id !== undefined))])).map((r) => [r.id, r]));
+
+  const needDefinitions = items.some((item) => item.input.attributes && Object.keys(item.input.attributes).length > 0);
+  const definitions = needDefinitions
+    ? new Map((await trx.selectFrom('attribute_definition').select(['name', 'type', 'allowed_values']).execute()).map((d) => [d.name, d]))
+    : new Map();
+  const namedDealers = [...new Set([...items.map((i) => i.input.dealerId), scope].filter((id): id is string => typeof id === 'string'))];
+  const knownDealers = new Set(
+    namedDealers.length ? (await trx.selectFrom('dealer').select('id').where('id', 'in', namedDealers).execute()).map((d) => d.id) : [],
+  );
+
+  const seen = new Set<string>();
+  const creates: CustomerWrite[] = [];
+  const updates: (CustomerWrite & { changed: CustomerField[] })[] = [];
+  const links: { customerId: string; externalId: ExternalId }[] = [];
+  const results: ItemResult[] = items.map((item, position) => {
+    const targetId = targets[position];
+    const keys = refKeys(item.ref, targetId);
+    if (keys.some((key) => seen.has(key))) return fail(CustomerProblems.duplicateInBatch, 'an earlier item of this batch names the same customer');
+    keys.forEach((key) => seen.add(key));
+
+    const row: CustomerRow | undefined = targetId ? rows.get(targetId) : undefined;
+    if (item.ref.kind === 'id' && (!row || (scope && row.dealer_id !== scope))) return fail(Problems.notFound, `customer ${item.ref.id} does not exist`);
+    if (row?.status === 'merged') return fail(CustomerProblems.customerMerged, `customer ${row.id} was merged into ${row.merged_into}`, row.merged_into ?? undefined);
+    if (row?.status === 'erased') return fail(CustomerProblems.customerErased, `customer ${row.id} was erased`);
+    if (row && scope && row.dealer_id !== scope) return fail(Problems.forbidden, 'the external id belongs to a customer of another dealer');
+    const ifMatch = item.ref.kind === 'new' ? undefined : item.ref.ifMatch;
+    if (ifMatch === undefined && item.ref.kind === 'id' && item.ref.requireIfMatch) {
+      return fail(Problems.preconditionRequired, 'send If-Match with the ETag from your last read');
+    }
+    if (ifMatch !== undefined) {
+      if (!row || !ifMatchHolds(ifMatch, row.version)) {
+        return fail(Problems.preconditionFailed, row ? `the current ETag is ${etagOf(row.version)}` : 'the customer does not exist yet');
+      }
+    }
+
+    let input = item.input;
+    if (scope) {
+      if (input.dealerId !== undefined && input.dealerId !== scope) return fail(Problems.forbidden, 'a dealer may only assign customers to itself');
+      if (!row) input = { ...input, dealerId: scope };
+    }
+    if (typeof input.dealerId === 'string' && !knownDealers.has(input.dealerId)) {
+      return fail(CustomerProblems.unknownDealer, `dealer ${input.dealerId} does not exist`);
+    }
+    const attributeProblems = attributeErrors(input.attributes ?? {}, definitions);
+    if (attributeProblems.length) return fail(Problems.validation, attributeProblems.join('; '));
+
+    const current = row ? stateOf(row) : undefined;
+    const applied = applyInput(current, input);
+    if (!applied.ok) return fail(CustomerProblems.invalidCustomer, applied.message);
+
+    const id = row?.id ?? runtime.newId();
+    const externalIds = [...(item.ref.kind === 'external' ? [item.ref.externalId] : []), ...(input.externalIds ?? [])];
+    for (const externalId of externalIds) {
+      const owner = owners.get(externalKey(externalId));
+      if (owner && owner !== id) return fail(CustomerProblems.externalIdTaken, `${externalId.system}/${externalId.id} belongs to customer ${owner}`);
+      const linkKey = `ext:${externalKey(externalId)}`;
+      if (!owner && item.ref.kind !== 'external' && seen.has(linkKey)) {
+        return fail(CustomerProblems.duplicateInBatch, `${externalId.system}/${externalId.id} is claimed by an earlier item`);
+      }
+      seen.add(linkKey);
+    }
+    const newLinks = externalIds.filter((e) => !owners.has(externalKey(e)));
+    for (const externalId of newLinks) {
+      owners.set(externalKey(externalId), id);
+      links.push({ customerId: id, externalId });
+    }
+
+    if (!row) {
+      const fieldUpdatedAt = Object.fromEntries(Object.keys(applied.state).map((field) => [field, now]));
+      creates.push({ id, state: applied.state, fieldUpdatedAt, at: now });
+      return { status: 'created', id, version: 1, changedFields: [] };
+    }
+    const changed = changedFields(applied.state, current!);
+    if (changed.length === 0 && newLinks.length === 0) return { status: 'unchanged', id, version: row.version, changedFields: [] };
+    const fieldUpdatedAt = { ...(row.field_updated_at as Record<string, string>), ...Object.fromEntries(changed.map((f) => [f, now])) };
+    updates.push({ id, state: applied.state, fieldUpdatedAt, at: now, changed });
+    return { status: 'updated', id, version: row.version + 1, changedFields: changed };
+  });
+
+  await insertCustomers(trx, creates);
+  await updateCustomers(trx, updates);
+  await addExternalIds(trx, links);
+  const views = await loadViews(trx, [...creates, ...updates].map((w) => w.id));
+  const viewOf = (id: string) => views.get(id) as CustomerView;
+  await outbox.appendMany(trx, CustomerEvents.created, creates.map((w) => ({ customer: snapshotOf(viewOf(w.id)) })));
+  await outbox.appendMany(
+    trx,
+    CustomerEvents.updated,
+    updates.map((w) => ({ customer: snapshotOf(viewOf(w.id)), changedFields: w.changed.length ? w.changed : ['externalIds'] })),
+  );
+  await addTimelineEntries(trx, [
+    ...creates.map((w) => ({ customerId: w.id, occurredAt: now, type: CustomerEvents.created.type, source: context.source, data: {} })),
+    ...updates.map((w) => ({ customerId: w.id, occurredAt: now, type: CustomerEvents.updated.type, source: context.source, data: { changedFields: w.changed } })),
+  ]);
+  return { results, views };
+}
+
+/** Serialises concurrent writers of the same external ids in one transaction (advisory, per key). */
+export async function lockExternalIds(trx: Db, ids: ExternalId[]): Promise<void> {
+  if (ids.length === 0) return;
+  const keys = [...new Set(ids.map(externalKey))].sort();
+  await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(${keys}::text[]) as k`.execute(trx);
+}

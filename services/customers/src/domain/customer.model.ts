@@ -1,0 +1,198 @@
+import {
+  Address,
+  BuyingRole,
+  ConsentChannel,
+  Email,
+  ExternalId,
+  LifecycleStage,
+  PartyKind,
+  PartyRole,
+  Phone,
+} from '@crm/domain';
+import { z } from 'zod';
+
+const Name = z.string().trim().min(1).max(200);
+const AttributeValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
+
+/**
+ * What a client writes. Upserts and PATCH name only the fields they change: a field left out keeps
+ * its value, arrays given replace the stored ones, external ids given are added.
+ */
+export const CustomerInput = z.strictObject({
+  kind: PartyKind.optional(),
+  displayName: Name.optional(),
+  givenName: Name.nullable().optional(),
+  familyName: Name.nullable().optional(),
+  organizationName: Name.nullable().optional(),
+  birthDate: z.iso.date().nullable().optional(),
+  lifecycleStage: LifecycleStage.optional(),
+  roles: z.array(PartyRole).min(1).max(4).optional(),
+  dealerId: z.uuid().nullable().optional(),
+  emails: z.array(Email).max(10).optional(),
+  phones: z.array(Phone).max(10).optional(),
+  addresses: z.array(Address).max(10).optional(),
+  attributes: z.record(z.string().max(100), AttributeValue).optional(),
+  externalIds: z.array(ExternalId).max(20).optional(),
+});
+export type CustomerInput = z.infer<typeof CustomerInput>;
+
+export const ConsentState = z.object({ granted: z.boolean(), source: z.string(), recordedAt: z.string() });
+
+export const CustomerView = z
+  .object({
+    id: z.uuid(),
+    kind: PartyKind,
+    displayName: z.string(),
+    givenName: z.string().nullable(),
+    familyName: z.string().nullable(),
+    organizationName: z.string().nullable(),
+    birthDate: z.string().nullable(),
+    lifecycleStage: LifecycleStage,
+    roles: z.array(PartyRole),
+    dealerId: z.uuid().nullable(),
+    emails: z.array(z.string()),
+    phones: z.array(z.string()),
+    addresses: z.array(Address),
+    attributes: z.record(z.string(), AttributeValue),
+    externalIds: z.array(ExternalId),
+    consents: z.partialRecord(ConsentChannel, ConsentState),
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Customer' });
+export type CustomerView = z.infer<typeof CustomerView>;
+
+export const ContactInput = z.strictObject({
+  personId: z.uuid(),
+  buyingRole: BuyingRole,
+  jobTitle: z.string().trim().min(1).max(200).optional(),
+});
+export const ContactView = z
+  .object({ id: z.uuid(), organizationId: z.uuid(), personId: z.uuid(), buyingRole: BuyingRole, jobTitle: z.string().nullable(), createdAt: z.string() })
+  .meta({ id: 'Contact' });
+
+/** The fields a customer record holds, as the domain sees them. */
+export interface CustomerState {
+  kind: PartyKind;
+  displayName: string;
+  givenName: string | null;
+  familyName: string | null;
+  organizationName: string | null;
+  birthDate: string | null;
+  lifecycleStage: LifecycleStage;
+  roles: PartyRole[];
+  dealerId: string | null;
+  emails: string[];
+  phones: string[];
+  addresses: Address[];
+  attributes: Record<string, string | number | boolean | null>;
+}
+export type CustomerField = keyof CustomerState;
+
+export const CUSTOMER_FIELDS: readonly CustomerField[] = [
+  'kind', 'displayName', 'givenName', 'familyName', 'organizationName', 'birthDate', 'lifecycleStage',
+  'roles', 'dealerId', 'emails', 'phones', 'addresses', 'attributes',
+];
+
+const unique = <T>(values: T[]): T[] => [...new Set(values)];
+
+function derivedDisplayName(state: Pick<CustomerState, 'kind' | 'givenName' | 'familyName' | 'organizationName'>): string | undefined {
+  if (state.kind === 'organization') return state.organizationName ?? undefined;
+  const name = [state.givenName, state.familyName].filter(Boolean).join(' ');
+  return name || undefined;
+}
+
+export type Applied = { ok: true; state: CustomerState } | { ok: false; message: string };
+
+/** Applies an input to the current state (or to nothing, for a new customer). */
+export function applyInput(current: CustomerState | undefined, input: CustomerInput): Applied {
+  const kind = input.kind ?? current?.kind;
+  if (!kind) return { ok: false, message: 'kind is required to create a customer' };
+  if (current && input.kind && input.kind !== current.kind) return { ok: false, message: 'kind cannot change' };
+  const pick = <K extends keyof CustomerInput & CustomerField>(key: K, fallback: CustomerState[K]) =>
+    (input[key] === undefined ? (current?.[key] ?? fallback) : input[key]) as CustomerState[K];
+  const names = {
+    kind,
+    givenName: pick('givenName', null),
+    familyName: pick('familyName', null),
+    organizationName: pick('organizationName', null),
+  };
+  const nameChanged = ['givenName', 'familyName', 'organizationName'].some((k) => input[k as keyof CustomerInput] !== undefined);
+  const displayName =
+    input.displayName ?? (nameChanged || !current ? derivedDisplayName(names) : undefined) ?? current?.displayName;
+  if (!displayName) {
+    return { ok: false, message: kind === 'person' ? 'a person needs givenName, familyName or displayName' : 'an organization needs organizationName or displayName' };
+  }
+  if (input.birthDate && input.birthDate > new Date().toISOString().slice(0, 10)) {
+    return { ok: false, message: 'birthDate is in the future' };
+  }
+  return {
+    ok: true,
+    state: {
+      ...names,
+      displayName,
+      birthDate: pick('birthDate', null),
+      lifecycleStage: pick('lifecycleStage', 'prospect'),
+      roles: unique(pick('roles', ['prospect'])),
+      dealerId: pick('dealerId', null),
+      emails: unique(pick('emails', [])),
+      phones: unique(pick('phones', [])),
+      addresses: pick('addresses', []),
+      attributes: input.attributes === undefined ? (current?.attributes ?? {}) : { ...current?.attributes, ...input.attributes },
+    },
+  };
+}
+
+/** Field names whose values differ (deep, order-sensitive for arrays). */
+export function changedFields(before: CustomerState, after: CustomerState): CustomerField[] {
+  return CUSTOMER_FIELDS.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+}
+
+const isEmpty = (value: unknown): boolean =>
+  value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0) ||
+  (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0);
+
+export type Side = 'survivor' | 'duplicate';
+
+/**
+ * Field survivorship for a merge: per field, the side the caller names, otherwise the newest
+ * non-empty value (by when each field was last set). Lists are united rather than chosen.
+ */
+export function survive(
+  survivor: { state: CustomerState; fieldUpdatedAt: Record<string, string> },
+  duplicate: { state: CustomerState; fieldUpdatedAt: Record<string, string> },
+  prefer: Partial<Record<CustomerField, Side>>,
+): CustomerState {
+  const pickSide = (field: CustomerField): Side => {
+    const preferred = prefer[field];
+    if (preferred) return preferred;
+    const a = survivor.state[field];
+    const b = duplicate.state[field];
+    if (isEmpty(b)) return 'survivor';
+    if (isEmpty(a)) return 'duplicate';
+    return (duplicate.fieldUpdatedAt[field] ?? '') > (survivor.fieldUpdatedAt[field] ?? '') ? 'duplicate' : 'survivor';
+  };
+  const from = (field: CustomerField) => (pickSide(field) === 'survivor' ? survivor.state : duplicate.state)[field];
+  const united = <T>(field: 'emails' | 'phones' | 'roles' | 'addresses') =>
+    prefer[field] ? (from(field) as T[]) : unique([...survivor.state[field], ...duplicate.state[field]].map((v) => JSON.stringify(v))).map((v) => JSON.parse(v) as T);
+  const attributes = { ...duplicate.state.attributes };
+  for (const [key, value] of Object.entries(survivor.state.attributes)) {
+    if (!isEmpty(value) && (prefer.attributes !== 'duplicate' || isEmpty(attributes[key]))) attributes[key] = value;
+  }
+  return {
+    kind: survivor.state.kind,
+    displayName: from('displayName') as string,
+    givenName: from('givenName') as string | null,
+    familyName: from('familyName') as string | null,
+    organizationName: from('organizationName') as string | null,
+    birthDate: from('birthDate') as string | null,
+    lifecycleStage: from('lifecycleStage') as LifecycleStage,
+    roles: united<PartyRole>('roles'),
+    dealerId: from('dealerId') as string | null,
+    emails: united<string>('emails'),
+    phones: united<string>('phones'),
+    addresses: united<Address>('addresses'),
+    attributes,
+  };
+}

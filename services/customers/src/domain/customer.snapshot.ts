@@ -1,0 +1,21 @@
+import type { CustomerSnapshot } from '@crm/domain';
+import type { CustomerView } from './customer.model';
+
+/** What other services may keep of a customer: the event-carried state of created/updated/merged. */
+export function snapshotOf(view: CustomerView): CustomerSnapshot {
+  const address = view.addresses[0];
+  return {
+    id: view.id,
+    kind: view.kind,
+    displayName: view.displayName,
+    birthDate: view.birthDate,
+    lifecycleStage: view.lifecycleStage,
+    roles: view.roles,
+    dealerId: view.dealerId,
+    city: address?.city ?? null,
+    region: address?.region ?? null,
+    country: address?.country ?? null,
+    externalIds: view.externalIds,
+    consents: Object.fromEntries(Object.entries(view.consents).map(([channel, consent]) => [channel, consent.granted])),
+  };
+}

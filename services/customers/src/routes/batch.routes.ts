@@ -1,0 +1,78 @@
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { problem, problemResponses, Problems, type App } from '@crm/platform';
+import { z } from 'zod';
+import { authorize } from '../domain/access';
+import { BatchItemResult, MAX_JSON_BATCH, summarise, upsertChunk, type BatchItemResult as Result } from '../domain/customer-batch.service';
+import { writeContext, type RouteContext } from './route-context';
+
+const NDJSON_CHUNK = 1000;
+const MAX_LINE_BYTES = 64 * 1024;
+const Summary = z.object({ received: z.number(), created: z.number(), updated: z.number(), unchanged: z.number(), errors: z.number() });
+
+export function batchRoutes(app: App, context: RouteContext): void {
+  app.post(
+    '/v1/customers/batch',
+    {
+      bodyLimit: 64 * 1024 * 1024,
+      schema: {
+        tags: ['customers'],
+        summary: `Upsert up to ${MAX_JSON_BATCH} customers (JSON), or any number as an NDJSON stream`,
+        description:
+          'JSON: `{ "items": [CustomerBatchItem…] }` → per-item results. `Content-Type: application/x-ndjson`: one ' +
+          'CustomerBatchItem per line → an NDJSON stream of per-line results (`index` = line number − 1), then `{ "summary": … }`. ' +
+          'Each item is checked on its own: a bad item gets an error result and never blocks or half-writes the others.',
+        body: z.object({ items: z.array(z.unknown().describe('a CustomerBatchItem: { id? | externalId?: { system, id }, customer: CustomerInput }')).min(1).max(MAX_JSON_BATCH) }),
+        response: { 200: z.object({ results: z.array(BatchItemResult), summary: Summary }), ...problemResponses(400, 401, 403, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      authorize(request.principal, 'write');
+      const write = writeContext(context, request.principal);
+      const body: unknown = request.body;
+      if (!(body instanceof Readable)) {
+        const items = (body as { items: unknown[] }).items.map((value, index) => ({ index, value }));
+        const results = await upsertChunk(context.write, items, write);
+        return { results, summary: summarise(results) };
+      }
+      // NDJSON: read line by line, write each chunk in its own transaction, stream results back.
+      async function* results(stream: Readable): AsyncGenerator<string> {
+        const all: Pick<Result, 'status'>[] = [];
+        let chunk: { index: number; value: unknown }[] = [];
+        let decided: Result[] = [];
+        const flush = async function* () {
+          const written = await upsertChunk(context.write, chunk, write, decided);
+          chunk = [];
+          decided = [];
+          for (const r of written) {
+            all.push({ status: r.status });
+            yield `${JSON.stringify(r)}\n`;
+          }
+        };
+        let index = 0;
+        for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+          const at = index++;
+          if (line.trim() === '') continue;
+          let value: unknown;
+          try {
+            if (Buffer.byteLength(line) > MAX_LINE_BYTES) throw new Error(`line longer than ${MAX_LINE_BYTES} bytes`);
+            value = JSON.parse(line);
+          } catch (error) {
+            const detail = `line ${at + 1} is not valid JSON: ${(error as Error).message}`;
+            decided.push({ index: at, status: 'error', error: { type: Problems.malformedJson.type, title: Problems.malformedJson.title, status: 400, detail } });
+            continue;
+          }
+          chunk.push({ index: at, value });
+          if (chunk.length >= NDJSON_CHUNK) yield* flush();
+        }
+        if (chunk.length || decided.length) yield* flush();
+        yield `${JSON.stringify({ summary: summarise(all as Result[]) })}\n`;
+      }
+      if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/x-ndjson') throw problem(Problems.unsupportedMediaType);
+      // Streams bypass response serialization; the schema documents the JSON form.
+      return reply.type('application/x-ndjson').send(Readable.from(results(body)) as never);
+    },
+  );
+}
+
+

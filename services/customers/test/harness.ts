@@ -1,0 +1,54 @@
+import type { Principal } from '@crm/domain';
+import {
+  baseConfigSchema,
+  createKafkaBus,
+  createLogger,
+  loadConfig,
+  openDatabase,
+  signPrincipal,
+  systemRuntime,
+  type MessageBus,
+} from '@crm/platform';
+import { createTestDatabase, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import type { Kysely } from 'kysely';
+import { buildCustomersService, type CustomersApp } from '../src/app';
+
+export const SECRET = 'integration-test-internal-secret-0123456789';
+export const admin: Principal = { kind: 'staff', subject: 'admin-1', roles: ['admin'] };
+export const analyst: Principal = { kind: 'staff', subject: 'analyst-1', roles: ['analyst'] };
+export const erp: Principal = { kind: 'integration', subject: 'erp-1', system: 'erp' };
+export const dealerPrincipal = (dealerId: string): Principal => ({ kind: 'dealer', subject: `dealer-${dealerId}`, dealerId });
+
+export const as = (principal: Principal, headers: Record<string, string> = {}) => ({ ...signPrincipal(principal, SECRET), ...headers });
+
+export interface Harness {
+  service: CustomersApp;
+  db: Kysely<unknown>;
+  bus: MessageBus;
+  topicPrefix: string;
+  close(): Promise<void>;
+}
+
+/** The customers service on a fresh database of the real PostgreSQL and the real Kafka broker. */
+export async function startCustomers(): Promise<Harness> {
+  const database: TestDatabase = await createTestDatabase();
+  const topicPrefix = uniqueTopicPrefix();
+  const logger = createLogger({ name: 'customers-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const config = loadConfig(baseConfigSchema, { NODE_ENV: 'test', DATABASE_URL: database.url, CRM_INTERNAL_SECRET: SECRET, KAFKA_TOPIC_PREFIX: topicPrefix });
+  const db = openDatabase({ kind: 'postgres', url: database.url, poolSize: 5 });
+  const bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'customers-test', topicPrefix, logger });
+  const service = await buildCustomersService({ db, bus, logger, runtime: systemRuntime, config });
+  return {
+    service,
+    db,
+    bus,
+    topicPrefix,
+    async close() {
+      await service.app.close();
+      await service.stop();
+      await bus.close();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
