@@ -36,7 +36,7 @@ export type App = FastifyInstance<
 
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<void>;
+  check: () => Promise<void>;
 }
 
 export interface AppOptions {

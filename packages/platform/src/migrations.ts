@@ -21,7 +21,7 @@ function migratorFor(db: Kysely<unknown>, { schema, migrations }: ServiceMigrati
 function unwrap(result: MigrationResultSet, schema: string): string[] {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migration ${failed} of schema "${schema}" failed: ${String(result.error)}`, { cause: result.error });
+    throw new Error(`migration ${failed} of schema "${schema}" failed: ${result.error instanceof Error ? result.error.message : JSON.stringify(result.error)}`, { cause: result.error });
   }
   return (result.results ?? []).map((r) => r.migrationName);
 }

@@ -45,7 +45,7 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
     outbox,
     runtime,
     trigram: await hasTrigramSupport(context.db),
-    async write(work) {
+    write: async (work) => {
       const result = await db.transaction().execute(work);
       relay.wake();
       return result;

@@ -43,11 +43,11 @@ export async function mergeCustomers(
 
   const now = context.runtime.now().toISOString();
   const state = survive(
-    { state: stateOf(survivor), fieldUpdatedAt: survivor.field_updated_at as Record<string, string> },
-    { state: stateOf(duplicate), fieldUpdatedAt: duplicate.field_updated_at as Record<string, string> },
+    { state: stateOf(survivor), fieldUpdatedAt: survivor.field_updated_at },
+    { state: stateOf(duplicate), fieldUpdatedAt: duplicate.field_updated_at },
     prefer,
   );
-  const fieldUpdatedAt = { ...(duplicate.field_updated_at as Record<string, string>), ...(survivor.field_updated_at as Record<string, string>), merged: now };
+  const fieldUpdatedAt = { ...(duplicate.field_updated_at), ...(survivor.field_updated_at), merged: now };
   await updateCustomers(trx, [{ id: survivorId, state, fieldUpdatedAt, at: now }]);
 
   const moves = { from: duplicateId, to: survivorId };

@@ -158,7 +158,7 @@ export async function upsertCustomers(
     }
     const changed = changedFields(applied.state, current!);
     if (changed.length === 0 && newLinks.length === 0) return { status: 'unchanged', id, version: row.version, changedFields: [] };
-    const fieldUpdatedAt = { ...(row.field_updated_at as Record<string, string>), ...Object.fromEntries(changed.map((f) => [f, now])) };
+    const fieldUpdatedAt = { ...(row.field_updated_at), ...Object.fromEntries(changed.map((f) => [f, now])) };
     updates.push({ id, state: applied.state, fieldUpdatedAt, at: now, changed });
     return { status: 'updated', id, version: row.version + 1, changedFields: changed };
   });

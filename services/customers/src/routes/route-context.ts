@@ -11,7 +11,7 @@ export interface RouteContext {
   /** pg_trgm is installed: name search and duplicate matching use similarity. */
   trigram: boolean;
   /** Runs `work` in one transaction, then wakes the outbox relay so its events leave at once. */
-  write<T>(work: (trx: Db) => Promise<T>): Promise<T>;
+  write: <T>(work: (trx: Db) => Promise<T>) => Promise<T>;
 }
 
 export const writeContext = (context: RouteContext, principal: Principal): WriteContext => ({
