@@ -1,0 +1,75 @@
+import { attributeErrors } from '../src/domain/attribute.rules';
+import { applyInput, changedFields, survive, type CustomerState } from '../src/domain/customer.model';
+
+const base = (overrides: Partial<CustomerState> = {}): CustomerState => {
+  const applied = applyInput(undefined, { kind: 'person', givenName: 'Wei', familyName: 'Li' });
+  if (!applied.ok) throw new Error(applied.message);
+  return { ...applied.state, ...overrides };
+};
+
+describe('applyInput', () => {
+  it('fills defaults for a new customer and derives the display name', () => {
+    const state = base();
+    expect(state).toEqual(expect.objectContaining({ displayName: 'Wei Li', lifecycleStage: 'prospect', roles: ['prospect'], emails: [] }));
+  });
+
+  it('keeps fields the input leaves out and replaces the ones it names', () => {
+    const current = base({ emails: ['a@example.com'], attributes: { tier: 'x' } });
+    const applied = applyInput(current, { lifecycleStage: 'active', attributes: { shoeSize: 42 } });
+    expect(applied.ok && applied.state).toEqual({ ...current, lifecycleStage: 'active', attributes: { tier: 'x', shoeSize: 42 } });
+  });
+
+  it('refuses a new customer without kind or name, a kind change and a future birthday', () => {
+    expect(applyInput(undefined, { givenName: 'x' })).toEqual({ ok: false, message: expect.stringMatching(/kind/) });
+    expect(applyInput(undefined, { kind: 'organization' })).toEqual({ ok: false, message: expect.stringMatching(/organizationName/) });
+    expect(applyInput(base(), { kind: 'organization' })).toEqual({ ok: false, message: 'kind cannot change' });
+    expect(applyInput(base(), { birthDate: '2999-01-01' })).toEqual({ ok: false, message: 'birthDate is in the future' });
+  });
+
+  it('reports exactly the fields that changed', () => {
+    expect(changedFields(base(), base({ phones: ['+8613800138000'], lifecycleStage: 'loyal' }))).toEqual(['lifecycleStage', 'phones']);
+    expect(changedFields(base(), base())).toEqual([]);
+  });
+});
+
+describe('merge survivorship', () => {
+  const older = '2026-01-01T00:00:00.000Z';
+  const newer = '2026-06-01T00:00:00.000Z';
+
+  it('takes the newest non-empty value per field and unites lists', () => {
+    const survivor = { state: base({ lifecycleStage: 'active', emails: ['a@x.com'], birthDate: null }), fieldUpdatedAt: { lifecycleStage: older, emails: older } };
+    const duplicate = { state: base({ lifecycleStage: 'loyal', emails: ['b@x.com', 'a@x.com'], birthDate: '1990-01-01' }), fieldUpdatedAt: { lifecycleStage: newer } };
+    const merged = survive(survivor, duplicate, {});
+    expect(merged.lifecycleStage).toBe('loyal');
+    expect(merged.birthDate).toBe('1990-01-01');
+    expect(merged.emails).toEqual(['a@x.com', 'b@x.com']);
+  });
+
+  it('lets the caller choose a side per field', () => {
+    const survivor = { state: base({ lifecycleStage: 'active' }), fieldUpdatedAt: { lifecycleStage: older } };
+    const duplicate = { state: base({ lifecycleStage: 'loyal' }), fieldUpdatedAt: { lifecycleStage: newer } };
+    expect(survive(survivor, duplicate, { lifecycleStage: 'survivor' }).lifecycleStage).toBe('active');
+  });
+});
+
+describe('custom attributes', () => {
+  const definitions = new Map([
+    ['segment', { type: 'enum' as const, allowed_values: ['retail', 'fleet'] }],
+    ['shoeSize', { type: 'number' as const, allowed_values: null }],
+    ['since', { type: 'date' as const, allowed_values: null }],
+  ]);
+
+  it('accepts defined attributes of the right type', () => {
+    expect(attributeErrors({ segment: null }, definitions)).toEqual([]);
+    expect(attributeErrors({ segment: 'fleet', shoeSize: 42, since: '2020-02-02' }, definitions)).toEqual([]);
+  });
+
+  it('names undefined attributes and wrong values', () => {
+    expect(attributeErrors({ colour: 'red', segment: 'wholesale', shoeSize: '42', since: 'yesterday' }, definitions)).toEqual([
+      'attributes.colour: no such attribute is defined (see /v1/attribute-definitions)',
+      'attributes.segment: must be one of retail, fleet',
+      'attributes.shoeSize: must be a number',
+      'attributes.since: must be a date',
+    ]);
+  });
+});
