@@ -25,10 +25,13 @@ export function openDatabase<T = unknown>(target: DatabaseTarget): Kysely<T> {
 
 function dialectFor(target: DatabaseTarget): Dialect {
   switch (target.kind) {
-    case 'postgres':
-      return new PostgresDialect({
-        pool: new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10, application_name: 'crm' }),
-      });
+    case 'postgres': {
+      const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10, application_name: 'crm' });
+      // An idle connection the server closed (restart, failover) is dropped from the pool; the next
+      // query opens a fresh one. Without a listener the process would die on it.
+      pool.on('error', () => undefined);
+      return new PostgresDialect({ pool });
+    }
     case 'embedded': {
       if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
       // Same value shapes as the pg parsers above, so services never see which database they run on.

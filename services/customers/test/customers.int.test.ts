@@ -50,6 +50,14 @@ describe('create and read', () => {
     expect(await countCustomers()).toBe(before);
   });
 
+  it('rejects an oversize body with 413 and writes nothing', async () => {
+    const before = await countCustomers();
+    const res = await inject({ method: 'POST', url: '/v1/customers', headers: as(admin), payload: person({ displayName: 'x'.repeat(2 * 1024 * 1024) }) });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().type).toBe('urn:crm:problem:payload-too-large');
+    expect(await countCustomers()).toBe(before);
+  });
+
   it('rejects malformed JSON, invalid ids and unsigned calls', async () => {
     const malformed = await inject({ method: 'POST', url: '/v1/customers', headers: { ...as(admin), 'content-type': 'application/json' }, payload: '{"kind":' });
     expect(malformed.statusCode).toBe(400);
@@ -217,8 +225,13 @@ describe('consent, timeline, export and erasure', () => {
     expect(gone.statusCode).toBe(410);
     const { rows } = await sql<{ emails: string[]; display_name: string }>`select emails, display_name from customers.customer where id = ${c.id}`.execute(h.db);
     expect(rows[0]).toEqual({ emails: [], display_name: 'erased' });
-    const mergeErased = await inject({ method: 'POST', url: `${url}/merge`, headers: as(admin), payload: { duplicateId: c.id } });
-    expect(mergeErased.statusCode).toBe(422);
+    const d = (await inject({ method: 'POST', url: '/v1/customers', headers: as(admin), payload: person() })).json();
+    for (const [survivor, duplicate] of [[c.id, d.id], [d.id, c.id]]) {
+      const mergeErased = await inject({ method: 'POST', url: `/v1/customers/${survivor}/merge`, headers: as(admin), payload: { duplicateId: duplicate } });
+      expect(mergeErased.statusCode).toBe(410);
+      expect(mergeErased.json().type).toBe('urn:crm:problem:customer-erased');
+    }
+    expect((await inject({ method: 'GET', url: `/v1/customers/${d.id}`, headers: as(admin) })).json().version).toBe(1);
   });
 });
 
