@@ -166,7 +166,14 @@ export async function upsertCustomers(
   await insertCustomers(trx, creates);
   await updateCustomers(trx, updates);
   await addExternalIds(trx, links);
-  const views = await loadViews(trx, [...creates, ...updates].map((w) => w.id));
+  // New customers are exactly what was just written; only changed ones need a read back.
+  const views = await loadViews(trx, updates.map((w) => w.id));
+  const linksOf = new Map<string, ExternalId[]>();
+  for (const link of links) linksOf.set(link.customerId, [...(linksOf.get(link.customerId) ?? []), link.externalId]);
+  for (const write of creates) {
+    const externalIds = linksOf.get(write.id) ?? [];
+    views.set(write.id, { id: write.id, ...write.state, externalIds, consents: {}, version: 1, createdAt: now, updatedAt: now });
+  }
   const viewOf = (id: string) => views.get(id) as CustomerView;
   await outbox.appendMany(trx, CustomerEvents.created, creates.map((w) => ({ customer: snapshotOf(viewOf(w.id)) })));
   await outbox.appendMany(
