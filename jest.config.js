@@ -16,8 +16,9 @@ module.exports = {
       testMatch: ['<rootDir>/{packages,services}/*/test/**/*.int.test.ts'],
       globalSetup: '<rootDir>/packages/testkit/src/global-setup.ts',
       globalTeardown: '<rootDir>/packages/testkit/src/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
+  // Read only at the top level by jest-circus: integration tests wait on real brokers and databases.
+  testTimeout: 60_000,
   maxWorkers: 2,
 };

@@ -1,0 +1,204 @@
+import { sql, type Kysely } from 'kysely';
+import type { BusMessage, MessageBus } from './bus';
+import type { Logger } from './logger';
+
+export interface OutboxRelayOptions {
+  /** The service's database handle, already narrowed with `db.withSchema(schema)`. */
+   
+  db: Kysely<any>;
+  schema: string;
+  bus: MessageBus;
+  logger: Logger;
+  batchSize?: number;
+  pollIntervalMs?: number;
+}
+
+export interface OutboxRelay {
+  /** Starts the publishing loop in the background (a second call does nothing). */
+  start(): void;
+  /** Publishes now instead of at the next poll: call it after committing events. */
+  wake(): void;
+  /** Resolves once every event committed before the call has been published (the loop must be running). */
+  drain(): Promise<void>;
+  /** Lets the batch in flight finish, then ends the loop. */
+  stop(): Promise<void>;
+}
+
+/** bigserial: a string from node-postgres, a number from PGlite; only ever handed back to SQL. */
+type OutboxId = string | number;
+
+interface OutboxTable {
+  id: OutboxId;
+  topic: string;
+  key: string;
+  event: unknown;
+}
+
+type Pass =
+  /** Another relay (another replica) holds the schema's lock and is publishing. */
+  | { kind: 'locked-elsewhere' }
+  /** `caughtUp`: fewer rows than a full batch were waiting, so there is no need to go again at once. */
+  | { kind: 'published'; caughtUp: boolean }
+  /** Nothing after `retryThroughId` may go out before the rows up to it are published. */
+  | { kind: 'failed'; error: unknown; retryThroughId: OutboxId | undefined };
+
+const MAX_BACKOFF_MS = 5_000;
+const FIRST_BACKOFF_MS = 200;
+
+interface DrainWaiter {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Publishes a schema's outbox, oldest first, at least once and in order per key. Each pass runs in one
+ * transaction holding `pg_try_advisory_xact_lock('<schema>.outbox')`, so only one relay per schema
+ * publishes at a time, across processes; rows are deleted only in the transaction that published them.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { schema, bus, batchSize = 500, pollIntervalMs = 200 } = options;
+  const db = options.db as Kysely<{ outbox: OutboxTable }>;
+  const logger = options.logger.child({ component: 'outbox-relay', schema });
+  const lockName = `${schema}.outbox`;
+
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wakeRequested = false;
+  let sleeping: { wakeable: boolean; end(): void } | undefined;
+  let drainWaiters: DrainWaiter[] = [];
+
+  async function publishNextBatch(retryThroughId: OutboxId | undefined): Promise<Pass> {
+    return db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${lockName})) as locked`.execute(trx);
+      if (!rows[0]?.locked) return { kind: 'locked-elsewhere' };
+
+      let query = trx.selectFrom('outbox').select(['id', 'topic', 'key', 'event']).orderBy('id').limit(batchSize);
+      // After a failure, resend exactly the rows that failed: the idempotent producer reuses its sequence
+      // numbers, so the broker drops whatever it had already written before the connection broke.
+      if (retryThroughId !== undefined) query = query.where('id', '<=', retryThroughId);
+      const batch = await query.execute();
+
+      const publishedIds: OutboxId[] = [];
+      let failure: { error: unknown } | undefined;
+      for (const [topic, rows] of groupByTopic(batch)) {
+        try {
+          await bus.publish(topic, rows.map(toBusMessage));
+        } catch (error) {
+          failure = { error };
+          break;
+        }
+        publishedIds.push(...rows.map((row) => row.id));
+      }
+      // Topics published before a failure are done: deleting their rows now keeps them from going out twice.
+      if (publishedIds.length > 0) await trx.deleteFrom('outbox').where('id', 'in', publishedIds).execute();
+
+      if (failure) return { kind: 'failed', error: failure.error, retryThroughId: batch.at(-1)?.id };
+      return { kind: 'published', caughtUp: retryThroughId === undefined && batch.length < batchSize };
+    });
+  }
+
+  async function runLoop(): Promise<void> {
+    let retryThroughId: OutboxId | undefined;
+    let failures = 0;
+    while (running) {
+      const waitersBeforePass = drainWaiters;
+      drainWaiters = [];
+      const pass = await publishNextBatch(retryThroughId).catch(
+        // The database failed (not the bus): retry the same way, keeping the rows the bus may have half-sent.
+        (error: unknown): Pass => ({ kind: 'failed', error, retryThroughId }),
+      );
+      // A drain is answered only by a pass that began after it and found less than a full batch.
+      if (pass.kind !== 'published' || !pass.caughtUp) drainWaiters.unshift(...waitersBeforePass);
+
+      switch (pass.kind) {
+        case 'published':
+          failures = 0;
+          retryThroughId = undefined;
+          if (pass.caughtUp) {
+            for (const waiter of waitersBeforePass) waiter.resolve();
+            await pause(pollIntervalMs, true);
+          }
+          break;
+        case 'locked-elsewhere':
+          await pause(pollIntervalMs, true);
+          break;
+        case 'failed': {
+          failures += 1;
+          retryThroughId = pass.retryThroughId;
+          const delayMs = Math.min(FIRST_BACKOFF_MS * 2 ** (failures - 1), MAX_BACKOFF_MS);
+          logger.warn({ err: pass.error, failures, retryInMs: delayMs }, 'outbox publish failed; retrying the same events');
+          // Not wakeable: every commit calls wake(), which must not turn the backoff into a busy loop.
+          await pause(delayMs, false);
+          break;
+        }
+      }
+    }
+  }
+
+  function pause(ms: number, wakeable: boolean): Promise<void> {
+    if (!running) return Promise.resolve();
+    if (wakeable && wakeRequested) {
+      wakeRequested = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        sleeping = undefined;
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      sleeping = { wakeable, end };
+    });
+  }
+
+  function wake(): void {
+    if (sleeping?.wakeable) sleeping.end();
+    else wakeRequested = true;
+  }
+
+  return {
+    start() {
+      if (loop) return;
+      running = true;
+      loop = runLoop().catch((error: unknown) => logger.error({ err: error }, 'outbox relay loop crashed'));
+    },
+
+    wake,
+
+    drain() {
+      if (!running) return Promise.reject(new Error('outbox relay is not running'));
+      return new Promise<void>((resolve, reject) => {
+        drainWaiters.push({ resolve, reject });
+        wake();
+      });
+    },
+
+    async stop() {
+      running = false;
+      sleeping?.end();
+      await loop;
+      loop = undefined;
+      for (const waiter of drainWaiters.splice(0)) waiter.reject(new Error('outbox relay stopped before draining'));
+    },
+  };
+}
+
+function groupByTopic<Row extends { topic: string }>(rows: Row[]): Map<string, Row[]> {
+  const byTopic = new Map<string, Row[]>();
+  for (const row of rows) {
+    const group = byTopic.get(row.topic);
+    if (group) group.push(row);
+    else byTopic.set(row.topic, [row]);
+  }
+  return byTopic;
+}
+
+function toBusMessage(row: { key: string; event: unknown }): BusMessage {
+  return {
+    key: row.key,
+    // jsonb comes back parsed; on the wire it is the CloudEvent in structured mode.
+    value: JSON.stringify(row.event),
+    headers: { 'content-type': 'application/cloudevents+json' },
+  };
+}
