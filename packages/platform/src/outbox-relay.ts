@@ -72,7 +72,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${lockName})) as locked`.execute(trx);
       if (!rows[0]?.locked) return { kind: 'locked-elsewhere' };
 
-      let query = trx.selectFrom('outbox').select(['id', 'topic', 'key', 'event']).orderBy('id').limit(batchSize);
+      // The CloudEvent leaves as stored: reading it as text spares a JSON parse and re-serialisation per event.
+      let query = trx
+        .selectFrom('outbox')
+        .select(['id', 'topic', 'key', sql<string>`event::text`.as('event')])
+        .orderBy('id')
+        .limit(batchSize);
       // After a failure, resend exactly the rows that failed: the idempotent producer reuses its sequence
       // numbers, so the broker drops whatever it had already written before the connection broke.
       if (retryThroughId !== undefined) query = query.where('id', '<=', retryThroughId);
@@ -194,11 +199,11 @@ function groupByTopic<Row extends { topic: string }>(rows: Row[]): Map<string, R
   return byTopic;
 }
 
-function toBusMessage(row: { key: string; event: unknown }): BusMessage {
+function toBusMessage(row: { key: string; event: string }): BusMessage {
   return {
     key: row.key,
-    // jsonb comes back parsed; on the wire it is the CloudEvent in structured mode.
-    value: JSON.stringify(row.event),
+    // On the wire: the CloudEvent in structured mode.
+    value: row.event,
     headers: { 'content-type': 'application/cloudevents+json' },
   };
 }
