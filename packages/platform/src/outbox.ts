@@ -1,5 +1,5 @@
 import { CloudEvent, type EventData, type EventDefinition } from '@crm/domain';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Runtime } from './runtime';
 
 export interface Outbox {
@@ -13,8 +13,7 @@ export interface Outbox {
   appendMany<E extends EventDefinition>(trx: Kysely<any>, definition: E, data: EventData<E>[]): Promise<CloudEvent[]>;
 }
 
-// Five parameters a row: stay well below PostgreSQL's 65,535 bind parameters per statement.
-const ROWS_PER_INSERT = 5000;
+
 
 /** `source` is the CloudEvents source of this service, e.g. `/crm/customers`. */
 export function createOutbox(source: string, runtime: Runtime): Outbox {
@@ -33,15 +32,17 @@ export function createOutbox(source: string, runtime: Runtime): Outbox {
   };
   const appendMany: Outbox['appendMany'] = async (trx, definition, data) => {
     const events = data.map((item) => toEvent(definition, item));
-    for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
-      const rows = events.slice(start, start + ROWS_PER_INSERT).map((event) => ({
-        event_id: event.id,
-        topic: definition.topic,
-        key: event.subject,
-        event: JSON.stringify(event),
-      }));
-      await trx.insertInto('outbox').values(rows).execute();
-    }
+    if (events.length === 0) return events;
+    // One array parameter per column: a fixed-size statement for any number of events.
+    await trx
+      .insertInto('outbox')
+      .columns(['event_id', 'topic', 'key', 'event'])
+      .expression(
+        sql`select id, ${definition.topic}, key, event::jsonb
+          from unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.subject)}::text[], ${events.map((e) => JSON.stringify(e))}::text[])
+          as e(id, key, event)`,
+      )
+      .execute();
     return events;
   };
   return {
