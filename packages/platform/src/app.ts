@@ -7,6 +7,7 @@ import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -155,6 +156,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    // Schemas registered with an id (`.meta({ id })`) become components/schemas the paths reference.
+    transformObject: jsonSchemaTransformObject,
   });
 
   app.decorateRequest('principal', undefined as unknown as { getter(): Principal });

@@ -1,0 +1,76 @@
+import { createApp, migrateToLatest, pingDatabase, type App, type ServiceContext, type StartedService } from '@crm/platform';
+import type { GatewayConfig } from './config';
+import type { GatewayDb } from './db/api-client.repository';
+import { GATEWAY_SCHEMA, gatewayMigrations } from './db/migrations';
+import { createApiClientService } from './domain/api-client.service';
+import { createAuthenticator } from './domain/authentication.service';
+import { createClientCredentialsService } from './domain/client-credentials.service';
+import { createSealedBox } from './domain/sealed-box';
+import { createTokenService } from './domain/token.service';
+import { createUpstreamDocuments, fetchUpstreamDocument, type DocumentLoader } from './openapi/upstream-documents.service';
+import { registerApiDocs } from './plugins/api-docs.plugin';
+import { registerAuthentication } from './plugins/authentication.plugin';
+import { registerUpstreamProxies } from './plugins/upstream-proxy.plugin';
+import { apiClientRoutes } from './routes/api-clients.routes';
+import { oauthRoutes } from './routes/oauth.routes';
+import { resolveUpstreams } from './upstreams';
+
+export interface GatewayDeps extends Omit<ServiceContext, 'config'> {
+  config: GatewayConfig;
+  /** How upstream OpenAPI documents are fetched (default: `GET <upstream>/openapi.json`). */
+  loadUpstreamDocument?: DocumentLoader;
+}
+
+export interface Gateway extends StartedService {
+  app: App;
+}
+
+const DESCRIPTION =
+  'The CRM suite behind one door. Authenticate with `Authorization: Bearer <token>`: an API key, or an ' +
+  'access token from `POST /oauth/token` (OAuth 2.0 client credentials). Errors are RFC 9457 problem+json.';
+
+/** Builds the gateway from injected dependencies: migrate, authenticate, route to upstreams, merged docs. Never listens. */
+export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
+  const { config, logger, runtime } = deps;
+  await migrateToLatest(deps.db, gatewayMigrations);
+  const db = deps.db.withSchema(GATEWAY_SCHEMA) as unknown as GatewayDb;
+
+  const tokens = createTokenService({ secret: config.CRM_JWT_SECRET, ttlSeconds: config.CRM_TOKEN_TTL_SECONDS, runtime });
+  const authenticator = createAuthenticator({
+    db,
+    tokens,
+    adminApiKey: config.CRM_ADMIN_API_KEY,
+    cacheSeconds: config.CRM_AUTH_CACHE_SECONDS,
+    runtime,
+  });
+  const apiClients = createApiClientService({
+    db,
+    runtime,
+    replayBox: createSealedBox(config.CRM_JWT_SECRET, 'crm-gateway/idempotent-replay'),
+    onRevoked: () => authenticator.forgetCached(),
+  });
+  const clientCredentials = createClientCredentialsService({ db, tokens });
+  const upstreams = resolveUpstreams(config);
+
+  const app = await createApp({
+    name: 'gateway',
+    description: DESCRIPTION,
+    logger,
+    readiness: [{ name: 'database', check: () => pingDatabase(deps.db) }],
+  });
+  registerAuthentication(app, authenticator);
+  await registerApiDocs(app, {
+    info: { title: 'CRM API', version: '1.0.0', description: DESCRIPTION },
+    upstreamDocuments: createUpstreamDocuments({
+      upstreams,
+      load: deps.loadUpstreamDocument ?? fetchUpstreamDocument(2000),
+      logger: logger.child({ component: 'api-docs' }),
+      now: () => runtime.now().getTime(),
+      refreshMs: 5 * 60_000,
+    }),
+  });
+  apiClientRoutes(app, apiClients);
+  await oauthRoutes(app, clientCredentials);
+  await registerUpstreamProxies(app, { upstreams, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.UPSTREAM_TIMEOUT_MS, runtime });
+  return { app, stop: async () => undefined };
+}

@@ -1,0 +1,89 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import httpProxy from '@fastify/http-proxy';
+import { PRINCIPAL_HEADER, problem, Problems, sendProblem, signPrincipal, type App, type Runtime } from '@crm/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayProblems } from '../domain/gateway.problems';
+import type { Upstream } from '../upstreams';
+
+export interface UpstreamProxyOptions {
+  upstreams: Upstream[];
+  /** `CRM_INTERNAL_SECRET`: the key the forwarded principal is signed with. */
+  internalSecret: string;
+  timeoutMs: number;
+  runtime: Runtime;
+}
+
+/**
+ * The headers an upstream receives: the client's, minus its credentials and any principal it tried
+ * to forge, plus the signed principal, the request id and the trace context of this hop.
+ */
+export function upstreamRequestHeaders(
+  request: Pick<FastifyRequest, 'principal' | 'id' | 'traceparent' | 'ip' | 'protocol' | 'host'>,
+  headers: IncomingHttpHeaders,
+  options: Pick<UpstreamProxyOptions, 'internalSecret' | 'runtime'>,
+): IncomingHttpHeaders {
+  const forwarded: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name === 'authorization' || name.startsWith(PRINCIPAL_HEADER)) continue;
+    forwarded[name] = value;
+  }
+  const priorFor = headers['x-forwarded-for'];
+  return {
+    ...forwarded,
+    ...signPrincipal(request.principal, options.internalSecret, options.runtime.now()),
+    'x-request-id': request.id,
+    traceparent: request.traceparent,
+    'x-forwarded-for': priorFor ? `${String(priorFor)}, ${request.ip}` : request.ip,
+    'x-forwarded-proto': request.protocol,
+    ...(request.host ? { 'x-forwarded-host': request.host } : {}),
+  };
+}
+
+/** A transport failure as problem+json: 504 when the upstream was too slow, 502 when it could not be reached. */
+function answerUpstreamFailure(upstream: Upstream, reply: FastifyReply, error: Error & { statusCode?: number }): void {
+  const timedOut = error.statusCode === 504;
+  reply.request.log.warn({ err: error, upstream: upstream.name }, 'upstream request failed');
+  const failure = timedOut
+    ? problem(GatewayProblems.gatewayTimeout, `the ${upstream.name} service did not answer in time`)
+    : problem(Problems.badGateway, `the ${upstream.name} service could not be reached`);
+  void sendProblem(reply, failure, reply.request);
+}
+
+/** One proxy over the upstream's path prefixes: undici with keep-alive, no retries. */
+async function registerUpstream(app: App, upstream: Upstream, options: UpstreamProxyOptions): Promise<void> {
+  await app.register(httpProxy, {
+    upstream: upstream.url,
+    routes: upstream.prefixes.flatMap((prefix) => [prefix, `${prefix}/*`]),
+    undici: {
+      connections: 128,
+      keepAliveTimeout: 30_000,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    },
+    destroyAgent: true,
+    disableRequestLogging: true,
+    replyOptions: {
+      rewriteRequestHeaders: (request, headers) => upstreamRequestHeaders(request, headers as IncomingHttpHeaders, options),
+      // The gateway serves HTTP/1 only: the reply is the plain one sendProblem takes.
+      onError: (reply, { error }) => answerUpstreamFailure(upstream, reply as unknown as FastifyReply, error),
+      // Never replay a request on the client's behalf: what the upstream answers is the answer.
+      retryDelay: () => null,
+    },
+  });
+}
+
+/**
+ * Routes every upstream's prefixes to it. Bodies stream through untouched (the proxy parses no
+ * content type), so the gateway's body limit does not apply: the upstream decides what it accepts.
+ * Upstream answers, problem+json included, pass through unchanged. Requests were authenticated on
+ * the way in (see the authentication plugin); here they get the signed principal.
+ */
+export async function registerUpstreamProxies(app: App, options: UpstreamProxyOptions): Promise<void> {
+  await app.register(async (scope: App) => {
+    // Upstream paths are documented by the upstreams (merged into /openapi.json), not as wildcards here.
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
+    for (const upstream of options.upstreams) await registerUpstream(scope, upstream, options);
+  });
+}

@@ -1,0 +1,80 @@
+import { Principal } from '@crm/domain';
+import { IdempotencyKeyHeader, PageQuery, pageOf, problemResponses, type App } from '@crm/platform';
+import { z } from 'zod';
+import type { ApiClientService } from '../domain/api-client.service';
+
+const NewApiClient = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).describe('What the client is, for the people who administer it'),
+    principal: Principal.describe('Who the client acts as: staff with roles, a dealer, or an integration'),
+  })
+  .meta({ id: 'NewApiClient' });
+
+const ApiClient = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    principal: Principal,
+    clientId: z.string().describe('OAuth client id for `POST /oauth/token`'),
+    createdAt: z.iso.datetime(),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'ApiClient' });
+
+const CreatedApiClient = ApiClient.extend({
+  apiKey: z.string().describe('Bearer API key; shown only in this response'),
+  clientSecret: z.string().describe('OAuth client secret; shown only in this response'),
+}).meta({ id: 'CreatedApiClient' });
+
+const tags = ['api-clients'];
+
+/** Administering API clients: admin staff only (checked by the service). */
+export function apiClientRoutes(app: App, apiClients: ApiClientService): void {
+  app.post(
+    '/v1/api-clients',
+    {
+      schema: {
+        tags,
+        summary: 'Register an API client',
+        description: 'Returns its API key, client id and client secret. The key and the secret are shown only here: store them.',
+        headers: z.looseObject({ 'idempotency-key': IdempotencyKeyHeader }),
+        body: NewApiClient,
+        response: { 201: CreatedApiClient, ...problemResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const created = await apiClients.create(request.principal, request.body, request.headers['idempotency-key']);
+      return reply.code(201).header('cache-control', 'no-store').send(created);
+    },
+  );
+
+  app.get(
+    '/v1/api-clients',
+    {
+      schema: {
+        tags,
+        summary: 'List API clients, revoked ones included',
+        querystring: PageQuery,
+        response: { 200: pageOf(ApiClient), ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => apiClients.list(request.principal, request.query),
+  );
+
+  app.delete(
+    '/v1/api-clients/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke an API client',
+        description: 'Its API key and client credentials stop working at once, and so do access tokens issued to it.',
+        params: z.object({ id: z.uuid() }),
+        response: { 204: z.null().describe('Revoked (or already revoked)'), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await apiClients.revoke(request.principal, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+}
