@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eventually } from '@crm/testkit';
+import { freePort } from './free-port';
 
 /**
  * `pnpm start` as a user runs it: one process, embedded PGlite under DATA_DIR, in-process events,
@@ -12,17 +12,6 @@ import { eventually } from '@crm/testkit';
 const repoRoot = path.resolve(__dirname, '../../..');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'crm-embedded-'));
 const ADMIN_KEY = 'crm-dev-admin-key';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 interface Running { child: ChildProcess; output: () => string; gateway: string }
 
