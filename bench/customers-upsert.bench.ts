@@ -14,7 +14,7 @@ import { customersService } from '@crm/customers';
 import { gatewayService } from '@crm/gateway';
 import { baseConfigSchema, createLogger, loadConfig, runServices } from '@crm/platform';
 import pg from 'pg';
-import { freePort } from '../services/suite/test/free-port';
+import { freePort } from '@crm/testkit';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);

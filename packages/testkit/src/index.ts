@@ -1,3 +1,4 @@
 export * from './environment';
 export * from './database';
 export * from './kafka';
+export * from './free-port';

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { eventually } from '@crm/testkit';
-import { freePort } from './free-port';
+import { eventually, freePort } from '@crm/testkit';
+
 
 /**
  * `pnpm start` as a user runs it: one process, embedded PGlite under DATA_DIR, in-process events,

@@ -4,8 +4,8 @@ import { customersService } from '@crm/customers';
 import { gatewayService } from '@crm/gateway';
 import { baseConfigSchema, createLogger, loadConfig, runServices } from '@crm/platform';
 import { compileErrors, validate } from '@readme/openapi-parser';
-import { createTestDatabase, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
-import { freePort } from './free-port';
+import { createTestDatabase, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+
 
 /** Gateway and customers as they run in production: real PostgreSQL, real Kafka, real HTTP between them. */
 let database: TestDatabase;
