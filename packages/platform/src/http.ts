@@ -44,6 +44,9 @@ export function paginate<Row, Item>(
 
 export const etagOf = (version: number): string => `"${version}"`;
 
+/** The `If-Match` request header, for a route's `headers` schema. */
+export const IfMatchHeaders = z.object({ 'if-match': z.string().max(200).optional() });
+
 /** Whether an `If-Match` header value names the current version (or `*`). */
 export function ifMatchHolds(ifMatch: string, currentVersion: number): boolean {
   const tags = ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''));

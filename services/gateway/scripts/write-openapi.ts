@@ -1,36 +1,54 @@
 /**
- * Writes the suite's merged OpenAPI document to services/gateway/openapi.json (committed, diffed in CI).
+ * `pnpm openapi` — writes the suite's merged OpenAPI document to services/gateway/openapi.json, the
+ * committed contract that the suite test diffs against (a change of contract is a reviewed diff).
  *
- * The upstream documents come from the running services (services never import each other):
- * start them first, e.g. `pnpm start`, or point CUSTOMERS_URL (etc.) at them. The gateway itself
- * is built in process on an in-memory embedded database. Fails when an upstream is missing, unless
- * `--allow-missing` is given, and when the result is not a valid OpenAPI document.
+ * Services never import each other, so each upstream runs as its own process here: embedded, on a
+ * throwaway data directory and a free port. The gateway is built in process and merges their documents.
+ * Fails when an upstream does not answer or the result is not a valid OpenAPI document.
  */
-import { writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInProcessBus, createLogger, loadConfig, openDatabase, systemRuntime } from '@crm/platform';
+import { eventually, freePort } from '@crm/testkit';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { buildGateway } from '../src/app';
 import { gatewayConfigSchema } from '../src/config';
-import { resolveUpstreams } from '../src/upstreams';
+import { UPSTREAMS } from '../src/upstreams';
 
+const ROOT = path.resolve(__dirname, '../../..');
 const OUTPUT = path.resolve(__dirname, '../openapi.json');
 
+async function startUpstreams(dataDir: string): Promise<{ urls: Record<string, string>; children: ChildProcess[] }> {
+  const urls: Record<string, string> = {};
+  const children: ChildProcess[] = [];
+  for (const upstream of UPSTREAMS) {
+    const port = await freePort();
+    const portEnv = `${upstream.name.toUpperCase()}_PORT`;
+    const env = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'error', DATA_DIR: path.join(dataDir, upstream.name), [portEnv]: String(port) };
+    delete env.DATABASE_URL;
+    delete env.KAFKA_BROKERS;
+    children.push(spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), `services/${upstream.name}/src/main.ts`], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] }));
+    const url = `http://127.0.0.1:${port}`;
+    await eventually(`${upstream.name} to serve /openapi.json`, async () => ((await fetch(`${url}/openapi.json`).catch(() => undefined))?.ok ? true : undefined), 60_000);
+    urls[upstream.urlEnv] = url;
+  }
+  return { urls, children };
+}
+
 async function main(): Promise<number> {
-  const allowMissing = process.argv.includes('--allow-missing');
-  const config = loadConfig(gatewayConfigSchema, { ...process.env, NODE_ENV: 'development', DATABASE_URL: undefined, KAFKA_BROKERS: undefined });
-  const logger = createLogger({ name: 'write-openapi', level: 'error' });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'crm-openapi-'));
+  const { urls, children } = await startUpstreams(dataDir);
+  const config = loadConfig(gatewayConfigSchema, { NODE_ENV: 'development', ...urls });
   const db = openDatabase({ kind: 'embedded' });
   const bus = createInProcessBus();
-  const gateway = await buildGateway({ db, bus, logger, runtime: systemRuntime, config });
+  const gateway = await buildGateway({ db, bus, logger: createLogger({ name: 'write-openapi', level: 'error' }), runtime: systemRuntime, config });
   try {
-    const response = await gateway.app.inject({ method: 'GET', url: '/openapi.json' });
-    const document = response.json<Record<string, unknown> & { 'x-missing-upstreams': string[] }>();
-    const missing = document['x-missing-upstreams'];
-    if (missing.length > 0) {
-      const where = resolveUpstreams(config).filter((upstream) => missing.includes(upstream.name)).map((u) => `  ${u.name} at ${u.url} (${u.urlEnv})`);
-      process.stderr.write(`these upstreams did not serve /openapi.json:\n${where.join('\n')}\nstart them (pnpm start) or pass --allow-missing\n`);
-      if (!allowMissing) return 1;
+    const document = (await gateway.app.inject({ method: 'GET', url: '/openapi.json' })).json<Record<string, unknown> & { 'x-missing-upstreams': string[] }>();
+    if (document['x-missing-upstreams'].length > 0) {
+      process.stderr.write(`these upstreams did not serve their document: ${document['x-missing-upstreams'].join(', ')}\n`);
+      return 1;
     }
     const result = await validate(structuredClone(document) as unknown as Parameters<typeof validate>[0]);
     if (!result.valid) {
@@ -42,8 +60,11 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await gateway.app.close();
+    await gateway.stop();
     await bus.close();
     await db.destroy();
+    for (const child of children) child.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -2,6 +2,7 @@ import { ExternalId, LifecycleStage, PartyRole, Phone, Email } from '@crm/domain
 import {
   etagOf,
   IdempotencyKeyHeader,
+  IfMatchHeaders,
   onceForKey,
   PageQuery,
   pageOf,
@@ -18,7 +19,6 @@ import { upsertCustomers } from '../domain/customer-write.service';
 import { unwrapItem, writeContext, type RouteContext } from './route-context';
 
 export const IdParams = z.object({ id: z.uuid() });
-const IfMatchHeaders = z.object({ 'if-match': z.string().max(200).optional() });
 const tags = ['customers'];
 
 const SearchQuery = PageQuery.extend({

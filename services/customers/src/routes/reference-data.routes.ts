@@ -1,4 +1,4 @@
-import { etagOf, IdempotencyKeyHeader, onceForKey, PageQuery, pageOf, paginate, decodeCursor, problem, problemResponses, Problems, requestHash, requireIfMatch, type App } from '@crm/platform';
+import { etagOf, IdempotencyKeyHeader, IfMatchHeaders, onceForKey, PageQuery, pageOf, paginate, decodeCursor, problem, problemResponses, Problems, requestHash, requireIfMatch, type App } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AttributeDefinitionRow, DealerRow } from '../db/tables';
@@ -89,7 +89,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
     {
       schema: {
         tags: dealerTags, summary: 'Change a dealer (If-Match required)', params: z.object({ id: z.uuid() }),
-        headers: z.object({ 'if-match': z.string().optional() }), body: DealerInput.partial(),
+        headers: IfMatchHeaders, body: DealerInput.partial(),
         response: { 200: Dealer, ...problemResponses(400, 401, 403, 404, 409, 412, 428) },
       },
     },
@@ -145,7 +145,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
     {
       schema: {
         tags: attributeTags, summary: 'Change allowed values or description (If-Match required)', params: z.object({ name: AttributeName }),
-        headers: z.object({ 'if-match': z.string().optional() }),
+        headers: IfMatchHeaders,
         body: z.strictObject({ allowedValues: z.array(z.string().min(1).max(100)).min(1).max(500).optional(), description: z.string().max(500).optional() }),
         response: { 200: AttributeDefinition, ...problemResponses(400, 401, 403, 404, 412, 422, 428) },
       },
