@@ -1,6 +1,6 @@
 import type { Address, ExternalId } from '@crm/domain';
 import { sql, type Kysely } from 'kysely';
-import type { CustomerState, CustomerView } from '../domain/customer.model';
+import { toView, type CustomerState, type CustomerView } from '../domain/customer.model';
 import type { CustomerRow, CustomersDatabase } from './tables';
 
 export type Db = Kysely<CustomersDatabase>;
@@ -140,15 +140,7 @@ export async function loadViews(db: Db, ids: string[]): Promise<Map<string, Cust
   ]);
   const views = new Map<string, CustomerView>();
   for (const row of rows) {
-    views.set(row.id, {
-      id: row.id,
-      ...stateOf(row),
-      externalIds: [],
-      consents: {},
-      version: row.version,
-      createdAt: toIso(row.created_at),
-      updatedAt: toIso(row.updated_at),
-    });
+    views.set(row.id, toView(row.id, stateOf(row), { externalIds: [], consents: {}, version: row.version, createdAt: toIso(row.created_at), updatedAt: toIso(row.updated_at) }));
   }
   for (const e of externals) views.get(e.customer_id)?.externalIds.push({ system: e.system, id: e.external_id });
   for (const c of consents.rows) {

@@ -28,7 +28,9 @@ function resultOf(index: number, result: ItemResult): BatchItemResult {
     const { problem, message } = result.error;
     return { index, status: 'error', error: { type: problem.type, title: problem.title, status: problem.status, detail: message } };
   }
-  return { index, status: result.status, id: result.id, version: result.version, ...(result.changedFields.length ? { changedFields: result.changedFields } : {}) };
+  const written: BatchItemResult = { index, status: result.status, id: result.id, version: result.version };
+  if (result.changedFields.length) written.changedFields = result.changedFields;
+  return written;
 }
 
 /**

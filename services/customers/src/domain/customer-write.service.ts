@@ -17,7 +17,7 @@ import {
 import type { CustomerRow } from '../db/tables';
 import { dealerScope } from './access';
 import { attributeErrors } from './attribute.rules';
-import { applyInput, changedFields, type CustomerField, type CustomerInput, type CustomerView } from './customer.model';
+import { applyInput, changedFields, CUSTOMER_FIELDS, toView, type CustomerField, type CustomerInput, type CustomerView } from './customer.model';
 import { CustomerProblems } from './customer.problems';
 import { snapshotOf } from './customer.snapshot';
 
@@ -72,6 +72,9 @@ export async function upsertCustomers(
 ): Promise<{ results: ItemResult[]; views: Map<string, CustomerView> }> {
   const { principal, outbox, runtime } = context;
   const now = runtime.now().toISOString();
+  const today = now.slice(0, 10);
+  // Every field of a new customer was set now; one shared (read-only) map serves them all.
+  const allFieldsSetAt: Readonly<Record<string, string>> = Object.fromEntries(CUSTOMER_FIELDS.map((field) => [field, now]));
   const scope = dealerScope(principal);
 
   const referencedExternalIds = items.flatMap((item) => [
@@ -131,7 +134,7 @@ export async function upsertCustomers(
     if (attributeProblems.length) return fail(Problems.validation, attributeProblems.join('; '));
 
     const current = row ? stateOf(row) : undefined;
-    const applied = applyInput(current, input);
+    const applied = applyInput(current, input, today);
     if (!applied.ok) return fail(CustomerProblems.invalidCustomer, applied.message);
 
     const id = row?.id ?? runtime.newId();
@@ -152,8 +155,7 @@ export async function upsertCustomers(
     }
 
     if (!row) {
-      const fieldUpdatedAt = Object.fromEntries(Object.keys(applied.state).map((field) => [field, now]));
-      creates.push({ id, state: applied.state, fieldUpdatedAt, at: now });
+      creates.push({ id, state: applied.state, fieldUpdatedAt: allFieldsSetAt, at: now });
       return { status: 'created', id, version: 1, changedFields: [] };
     }
     const changed = changedFields(applied.state, current!);
@@ -172,7 +174,7 @@ export async function upsertCustomers(
   for (const link of links) linksOf.set(link.customerId, [...(linksOf.get(link.customerId) ?? []), link.externalId]);
   for (const write of creates) {
     const externalIds = linksOf.get(write.id) ?? [];
-    views.set(write.id, { id: write.id, ...write.state, externalIds, consents: {}, version: 1, createdAt: now, updatedAt: now });
+    views.set(write.id, toView(write.id, write.state, { externalIds, consents: {}, version: 1, createdAt: now, updatedAt: now }));
   }
   const viewOf = (id: string) => views.get(id) as CustomerView;
   await outbox.appendMany(trx, CustomerEvents.created, creates.map((w) => ({ customer: snapshotOf(viewOf(w.id)) })));
