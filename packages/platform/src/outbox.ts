@@ -33,15 +33,11 @@ export function createOutbox(source: string, runtime: Runtime): Outbox {
   const appendMany: Outbox['appendMany'] = async (trx, definition, data) => {
     const events = data.map((item) => toEvent(definition, item));
     if (events.length === 0) return events;
-    // One array parameter per column: a fixed-size statement for any number of events.
+    // One JSON parameter for all events: a fixed-size statement, and no per-element array escaping.
     await trx
       .insertInto('outbox')
       .columns(['event_id', 'topic', 'key', 'event'])
-      .expression(
-        sql`select id, ${definition.topic}, key, event::jsonb
-          from unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.subject)}::text[], ${events.map((e) => JSON.stringify(e))}::text[])
-          as e(id, key, event)`,
-      )
+      .expression(sql`select e->>'id', ${definition.topic}, e->>'subject', e from jsonb_array_elements(${JSON.stringify(events)}::jsonb) as e`)
       .execute();
     return events;
   };
