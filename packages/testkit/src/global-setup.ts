@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -23,6 +24,18 @@ async function startContainers(): Promise<void> {
   (globalThis as Record<string, unknown>).__crmContainers = [postgres, kafka];
   process.env[TEST_ENV.databaseUrl] = postgres.getConnectionUri();
   process.env[TEST_ENV.kafkaBrokers] = `${kafka.getHost()}:${kafka.getMappedPort(9093)}`;
+}
+
+/** Whether something accepts connections on 127.0.0.1:port (a quick probe, no client retries). */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, timeout: 1000 });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.once('connect', () => done(true)).once('error', () => done(false)).once('timeout', () => done(false));
+  });
 }
 
 async function checkPostgres(url: string): Promise<void> {
@@ -63,9 +76,11 @@ export default async function globalSetup(): Promise<void> {
 
   let brokers = process.env.KAFKA_BROKERS;
   if (!brokers) {
-    // Idempotent: reuses a broker it started before, otherwise starts one from Maven Central jars.
-    execFileSync(path.join(repoRoot, 'infra/kafka/start'), { stdio: 'inherit' });
     brokers = '127.0.0.1:9092';
+    const running = await listening(9092);
+    // Idempotent: reuses a running broker, otherwise starts one from Maven Central jars.
+    execFileSync(path.join(repoRoot, 'infra/kafka/start'), { stdio: 'inherit' });
+    if (!running) process.env[TEST_ENV.startedKafka] = '1';
   }
   await checkKafka(brokers);
   process.env[TEST_ENV.kafkaBrokers] = brokers;
