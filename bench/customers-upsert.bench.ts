@@ -5,7 +5,7 @@
  *
  * Needs a real PostgreSQL (DATABASE_URL, default the local server); creates and drops its own database.
  * The gateway and the customers service run as two processes, as in production (distributed mode).
- * BENCH_ROWS (default 200000), BENCH_BATCH (1000), BENCH_CONCURRENCY (2).
+ * BENCH_ROWS (default 200000), BENCH_BATCH (1000), BENCH_CONCURRENCY (requests in flight, 4).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import pg from 'pg';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ADMIN_KEY = process.env.CRM_ADMIN_API_KEY ?? 'crm-dev-admin-key';
 
