@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import { addTimelineEntries, loadViews, lockCustomers, stateOf, updateCustomers, type Db } from '../db/customer.repository';
 import type { CustomerRow } from '../db/tables';
 import { dealerScope } from './access';
-import { survive, type CustomerField, type CustomerView, type Side } from './customer.model';
+import type { z } from 'zod';
+import { survive, type ContactInput, type ContactView, type CustomerField, type CustomerView, type Side } from './customer.model';
 import { CustomerProblems } from './customer.problems';
 import { snapshotOf } from './customer.snapshot';
 import type { WriteContext } from './customer-write.service';
@@ -94,6 +95,33 @@ export async function eraseCustomer(trx: Db, id: string, context: WriteContext):
   await sql`delete from ${table('contact')} where organization_id = ${id} or person_id = ${id}`.execute(trx);
   await context.outbox.append(trx, CustomerEvents.erased, { customerId: id });
   await addTimelineEntries(trx, [{ customerId: id, occurredAt: now, type: CustomerEvents.erased.type, source: context.source, data: {} }]);
+}
+
+/** Links a person to an organization with a buying role; the organization records the change. */
+export async function addContact(
+  trx: Db,
+  organizationId: string,
+  input: z.infer<typeof ContactInput>,
+  context: WriteContext,
+): Promise<z.infer<typeof ContactView>> {
+  const rows = new Map((await lockCustomers(trx, [organizationId, input.personId])).map((row) => [row.id, row]));
+  const organization = active(visible(rows.get(organizationId), context.principal, organizationId));
+  const person = active(visible(rows.get(input.personId), context.principal, input.personId));
+  if (organization.kind !== 'organization' || person.kind !== 'person') throw problem(CustomerProblems.notAnOrganization);
+  const createdAt = context.runtime.now().toISOString();
+  const contact = { id: context.runtime.newId(), organizationId, personId: person.id, buyingRole: input.buyingRole, jobTitle: input.jobTitle ?? null, createdAt };
+  const inserted = await trx
+    .insertInto('contact')
+    .values({ id: contact.id, organization_id: organizationId, person_id: person.id, buying_role: contact.buyingRole, job_title: contact.jobTitle, created_at: createdAt })
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) throw problem(Problems.conflict, 'this person already has this buying role here');
+  await sql`update ${table('customer')} set version = version + 1, updated_at = ${createdAt} where id = ${organizationId}`.execute(trx);
+  const view = (await loadViews(trx, [organizationId])).get(organizationId) as CustomerView;
+  await context.outbox.append(trx, CustomerEvents.updated, { customer: snapshotOf(view), changedFields: ['contacts'] });
+  await addTimelineEntries(trx, [{ customerId: organizationId, occurredAt: createdAt, type: CustomerEvents.updated.type, source: context.source, data: { changedFields: ['contacts'], contact } }]);
+  return contact;
 }
 
 /** Records a consent decision; the history keeps every one, the newest per channel is the current state. */

@@ -1,13 +1,10 @@
 import { ConsentChannel } from '@crm/domain';
-import { etagOf, IdempotencyKeyHeader, onceForKey, PageQuery, pageOf, problem, problemResponses, Problems, requestHash, type App } from '@crm/platform';
-import { sql } from 'kysely';
+import { etagOf, IdempotencyKeyHeader, onceForKey, PageQuery, pageOf, problemResponses, requestHash, type App } from '@crm/platform';
 import { z } from 'zod';
-import { lockCustomers } from '../db/customer.repository';
 import { authorize } from '../domain/access';
 import { CUSTOMER_FIELDS, ContactInput, ContactView, CustomerView, type CustomerField } from '../domain/customer.model';
-import { CustomerProblems } from '../domain/customer.problems';
 import { exportCustomer, findDuplicates, resolveCustomer, timelinePage } from '../domain/customer-read.service';
-import { active, mergeCustomers, recordConsent, visible } from '../domain/customer-lifecycle.service';
+import { addContact, mergeCustomers, recordConsent } from '../domain/customer-lifecycle.service';
 import { IdParams } from './customers.routes';
 import { writeContext, type RouteContext } from './route-context';
 
@@ -109,25 +106,8 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
       const { id } = request.params;
       const stored = await context.write((trx) =>
         onceForKey(trx, { scope: `customers.contact:${request.principal.subject}`, key: request.headers['idempotency-key'], hash: requestHash(id, request.body) }, async () => {
-          const rows = new Map((await lockCustomers(trx, [id, request.body.personId])).map((r) => [r.id, r]));
-          const organization = active(visible(rows.get(id), request.principal, id));
-          const person = active(visible(rows.get(request.body.personId), request.principal, request.body.personId));
-          if (organization.kind !== 'organization' || person.kind !== 'person') throw problem(CustomerProblems.notAnOrganization);
-          const contact = {
-            id: context.runtime.newId(),
-            organization_id: id,
-            person_id: person.id,
-            buying_role: request.body.buyingRole,
-            job_title: request.body.jobTitle ?? null,
-            created_at: context.runtime.now().toISOString(),
-          };
-          const inserted = await trx.insertInto('contact').values(contact).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
-          if (!inserted) throw problem(Problems.conflict, 'this person already has this buying role here');
-          await sql`update customers.customer set version = version + 1, updated_at = ${contact.created_at} where id = ${id}`.execute(trx);
-          return {
-            statusCode: 201,
-            body: { id: contact.id, organizationId: id, personId: person.id, buyingRole: request.body.buyingRole, jobTitle: contact.job_title, createdAt: contact.created_at },
-          };
+          const contact = await addContact(trx, id, request.body, writeContext(context, request.principal));
+          return { statusCode: 201, body: contact };
         }),
       );
       return reply.code(201).send(stored.body as z.infer<typeof ContactView>);

@@ -112,18 +112,28 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
   const attributeTags = ['attribute-definitions'];
   app.post(
     '/v1/attribute-definitions',
-    { schema: { tags: attributeTags, summary: 'Define a custom customer attribute', body: AttributeDefinitionInput, response: { 201: AttributeDefinition, ...problemResponses(400, 401, 403, 409) } } },
+    {
+      schema: {
+        tags: attributeTags, summary: 'Define a custom customer attribute', headers: z.object({ 'idempotency-key': IdempotencyKeyHeader }),
+        body: AttributeDefinitionInput, response: { 201: AttributeDefinition, ...problemResponses(400, 401, 403, 409, 422) },
+      },
+    },
     async (request, reply) => {
       authorize(request.principal, 'administer');
-      const row = await context.write((trx) =>
-        trx.insertInto('attribute_definition')
-          .values({ name: request.body.name, type: request.body.type, allowed_values: request.body.allowedValues ?? null, description: request.body.description ?? null })
-          .onConflict((oc) => oc.column('name').doNothing())
-          .returningAll()
-          .executeTakeFirst(),
+      const stored = await context.write((trx) =>
+        onceForKey(trx, { scope: `attributes.create:${request.principal.subject}`, key: request.headers['idempotency-key'], hash: requestHash(request.body) }, async () => {
+          const row = await trx
+            .insertInto('attribute_definition')
+            .values({ name: request.body.name, type: request.body.type, allowed_values: request.body.allowedValues ?? null, description: request.body.description ?? null })
+            .onConflict((oc) => oc.column('name').doNothing())
+            .returningAll()
+            .executeTakeFirst();
+          if (!row) throw problem(Problems.conflict, `attribute ${request.body.name} is already defined`);
+          return { statusCode: 201, body: definitionOf(row) };
+        }),
       );
-      if (!row) throw problem(Problems.conflict, `attribute ${request.body.name} is already defined`);
-      return reply.code(201).header('location', `/v1/attribute-definitions/${row.name}`).header('etag', etagOf(row.version)).send(definitionOf(row));
+      const definition = stored.body as z.infer<typeof AttributeDefinition>;
+      return reply.code(201).header('location', `/v1/attribute-definitions/${definition.name}`).header('etag', etagOf(definition.version)).send(definition);
     },
   );
 
