@@ -7,6 +7,7 @@ export * from './http';
 export * from './logger';
 export * from './messaging';
 export * from './migrations';
+export * from './ndjson';
 export * from './outbox';
 export * from './platform-tables.migration';
 export * from './principal';

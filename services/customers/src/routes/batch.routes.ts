@@ -1,13 +1,11 @@
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { problem, problemResponses, Problems, type App } from '@crm/platform';
+import { ndjsonChunks, problem, problemResponses, Problems, type App } from '@crm/platform';
 import { z } from 'zod';
 import { authorize } from '../domain/access';
 import { BatchItemResult, MAX_JSON_BATCH, summarise, upsertChunk, type BatchItemResult as Result } from '../domain/customer-batch.service';
 import { writeContext, type RouteContext } from './route-context';
 
 const NDJSON_CHUNK = 1000;
-const MAX_LINE_BYTES = 64 * 1024;
 const Summary = z.object({ received: z.number(), created: z.number(), updated: z.number(), unchanged: z.number(), errors: z.number() });
 
 export function batchRoutes(app: App, context: RouteContext): void {
@@ -35,37 +33,22 @@ export function batchRoutes(app: App, context: RouteContext): void {
         const results = await upsertChunk(context.write, items, write);
         return { results, summary: summarise(results) };
       }
-      // NDJSON: read line by line, write each chunk in its own transaction, stream results back.
+      // NDJSON: read in chunks, write each chunk in its own transaction, stream results back.
       async function* results(stream: Readable): AsyncGenerator<string> {
         const all: Pick<Result, 'status'>[] = [];
-        let chunk: { index: number; value: unknown }[] = [];
-        let decided: Result[] = [];
-        const flush = async function* () {
-          const written = await upsertChunk(context.write, chunk, write, decided);
-          chunk = [];
-          decided = [];
-          for (const r of written) {
-            all.push({ status: r.status });
-            yield `${JSON.stringify(r)}\n`;
+        for await (const lines of ndjsonChunks(stream, NDJSON_CHUNK)) {
+          const malformed: Result[] = [];
+          const items: { index: number; value: unknown }[] = [];
+          for (const line of lines) {
+            if ('error' in line) {
+              malformed.push({ index: line.index, status: 'error', error: { type: Problems.malformedJson.type, title: Problems.malformedJson.title, status: 400, detail: line.error } });
+            } else items.push(line);
           }
-        };
-        let index = 0;
-        for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-          const at = index++;
-          if (line.trim() === '') continue;
-          let value: unknown;
-          try {
-            if (Buffer.byteLength(line) > MAX_LINE_BYTES) throw new Error(`line longer than ${MAX_LINE_BYTES} bytes`);
-            value = JSON.parse(line);
-          } catch (error) {
-            const detail = `line ${at + 1} is not valid JSON: ${(error as Error).message}`;
-            decided.push({ index: at, status: 'error', error: { type: Problems.malformedJson.type, title: Problems.malformedJson.title, status: 400, detail } });
-            continue;
+          for (const result of await upsertChunk(context.write, items, write, malformed)) {
+            all.push(result);
+            yield `${JSON.stringify(result)}\n`;
           }
-          chunk.push({ index: at, value });
-          if (chunk.length >= NDJSON_CHUNK) yield* flush();
         }
-        if (chunk.length || decided.length) yield* flush();
         yield `${JSON.stringify({ summary: summarise(all as Result[]) })}\n`;
       }
       if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/x-ndjson') throw problem(Problems.unsupportedMediaType);
