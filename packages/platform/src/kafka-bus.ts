@@ -95,7 +95,8 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       const { groupId, topics, fromBeginning = false } = options;
       await bus.ensureTopics(topics);
       const consumer = kafka.consumer({
-        groupId,
+        // Groups are namespaced like topics: one group id must never span two prefixes' topics.
+        groupId: `${topicPrefix}${groupId}`,
         allowAutoTopicCreation: false,
         // An idle fetch returns after 1 s (not 5), so close() — which waits for it — is quick at shutdown.
         maxWaitTimeInMs: 1_000,
