@@ -16,20 +16,23 @@ export interface Outbox {
 
 
 /** `source` is the CloudEvents source of this service, e.g. `/crm/customers`. */
-export function createOutbox(source: string, runtime: Runtime): Outbox {
-  const toEvent = <E extends EventDefinition>(definition: E, data: EventData<E>): CloudEvent => {
-    const payload = definition.data.parse(data);
-    return {
-      specversion: '1.0',
-      id: runtime.newId(),
-      source,
-      type: definition.type,
-      subject: definition.key(payload),
-      time: runtime.now().toISOString(),
-      datacontenttype: 'application/json',
-      data: payload,
-    };
+/** The CloudEvent for an event of the catalog; its payload is validated against the definition. */
+export function cloudEventOf<E extends EventDefinition>(source: string, runtime: Runtime, definition: E, data: EventData<E>): CloudEvent {
+  const payload = definition.data.parse(data);
+  return {
+    specversion: '1.0',
+    id: runtime.newId(),
+    source,
+    type: definition.type,
+    subject: definition.key(payload),
+    time: runtime.now().toISOString(),
+    datacontenttype: 'application/json',
+    data: payload,
   };
+}
+
+export function createOutbox(source: string, runtime: Runtime): Outbox {
+  const toEvent = <E extends EventDefinition>(definition: E, data: EventData<E>) => cloudEventOf(source, runtime, definition, data);
   const appendMany: Outbox['appendMany'] = async (trx, definition, data) => {
     const events = data.map((item) => toEvent(definition, item));
     if (events.length === 0) return events;
