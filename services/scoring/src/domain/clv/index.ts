@@ -1,0 +1,15 @@
+export { bgNbdExpectedTransactions, bgNbdLogLikelihood, bgNbdProbabilityAlive } from './bg-nbd.model';
+export type { BgNbdParams, CustomerSummary } from './bg-nbd.model';
+export { bgNbdTotalLogLikelihood, fitBgNbd } from './bg-nbd.fit';
+export type { BgNbdFit, BgNbdFitOptions } from './bg-nbd.fit';
+export { calibrationSpendSummary, calibrationSummary } from './calibration.summary';
+export type { CalendarDay, Purchase, SpendSummary, TimeUnit } from './calibration.summary';
+export { bgNbdLifetimeValue, customerLifetimeValue } from './clv.model';
+export type { ClvOptions } from './clv.model';
+export { aggregateSummaries } from './customer-summaries.aggregate';
+export type { WeightedSummaries } from './customer-summaries.aggregate';
+export { gammaGammaExpectedSpend, gammaGammaLogLikelihood, gammaGammaPopulationMean } from './gamma-gamma.model';
+export type { GammaGammaParams } from './gamma-gamma.model';
+export { fitGammaGamma } from './gamma-gamma.fit';
+export type { GammaGammaFit, GammaGammaFitOptions } from './gamma-gamma.fit';
+export { hyp2f1 } from './hyp2f1.math';
