@@ -20,9 +20,9 @@ import { UPSTREAMS } from '../src/upstreams';
 const ROOT = path.resolve(__dirname, '../../..');
 const OUTPUT = path.resolve(__dirname, '../openapi.json');
 
-async function startUpstreams(dataDir: string): Promise<{ urls: Record<string, string>; children: ChildProcess[] }> {
+/** Starts every upstream (registering each child in `children` at once, so the caller can always stop them). */
+async function startUpstreams(dataDir: string, children: ChildProcess[]): Promise<Record<string, string>> {
   const urls: Record<string, string> = {};
-  const children: ChildProcess[] = [];
   for (const upstream of UPSTREAMS) {
     const port = await freePort();
     const portEnv = `${upstream.name.toUpperCase()}_PORT`;
@@ -31,41 +31,53 @@ async function startUpstreams(dataDir: string): Promise<{ urls: Record<string, s
     delete env.KAFKA_BROKERS;
     children.push(spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), `services/${upstream.name}/src/main.ts`], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] }));
     const url = `http://127.0.0.1:${port}`;
-    await eventually(`${upstream.name} to serve /openapi.json`, async () => ((await fetch(`${url}/openapi.json`).catch(() => undefined))?.ok ? true : undefined), 60_000);
+    await eventually(`${upstream.name} to serve /openapi.json`, async () => {
+      const response = await fetch(`${url}/openapi.json`).catch(() => undefined);
+      if (response && !response.ok) throw new Error(`${upstream.name} answered /openapi.json with ${response.status}: ${await response.text()}`);
+      return response ? true : undefined;
+    }, 60_000);
     urls[upstream.urlEnv] = url;
   }
-  return { urls, children };
+  return urls;
 }
 
 async function main(): Promise<number> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'crm-openapi-'));
-  const { urls, children } = await startUpstreams(dataDir);
-  const config = loadConfig(gatewayConfigSchema, { NODE_ENV: 'development', ...urls });
+  const children: ChildProcess[] = [];
   const db = openDatabase({ kind: 'embedded' });
   const bus = createInProcessBus();
-  const gateway = await buildGateway({ db, bus, logger: createLogger({ name: 'write-openapi', level: 'error' }), runtime: systemRuntime, config });
   try {
-    const document = (await gateway.app.inject({ method: 'GET', url: '/openapi.json' })).json<Record<string, unknown> & { 'x-missing-upstreams': string[] }>();
-    if (document['x-missing-upstreams'].length > 0) {
-      process.stderr.write(`these upstreams did not serve their document: ${document['x-missing-upstreams'].join(', ')}\n`);
-      return 1;
+    const urls = await startUpstreams(dataDir, children);
+    const config = loadConfig(gatewayConfigSchema, { NODE_ENV: 'development', ...urls });
+    const gateway = await buildGateway({ db, bus, logger: createLogger({ name: 'write-openapi', level: 'error' }), runtime: systemRuntime, config });
+    try {
+      return await writeDocument(gateway);
+    } finally {
+      await gateway.app.close();
+      await gateway.stop();
     }
-    const result = await validate(structuredClone(document) as unknown as Parameters<typeof validate>[0]);
-    if (!result.valid) {
-      process.stderr.write(`the merged document is not valid OpenAPI:\n${compileErrors(result)}\n`);
-      return 1;
-    }
-    writeFileSync(OUTPUT, `${JSON.stringify(document, null, 2)}\n`);
-    process.stdout.write(`wrote ${path.relative(process.cwd(), OUTPUT)} (${Object.keys(document.paths as object).length} paths)\n`);
-    return 0;
   } finally {
-    await gateway.app.close();
-    await gateway.stop();
     await bus.close();
     await db.destroy();
     for (const child of children) child.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+async function writeDocument(gateway: Awaited<ReturnType<typeof buildGateway>>): Promise<number> {
+  const document = (await gateway.app.inject({ method: 'GET', url: '/openapi.json' })).json<Record<string, unknown> & { 'x-missing-upstreams': string[] }>();
+  if (document['x-missing-upstreams'].length > 0) {
+    process.stderr.write(`these upstreams did not serve their document: ${document['x-missing-upstreams'].join(', ')}\n`);
+    return 1;
+  }
+  const result = await validate(structuredClone(document) as unknown as Parameters<typeof validate>[0]);
+  if (!result.valid) {
+    process.stderr.write(`the merged document is not valid OpenAPI:\n${compileErrors(result)}\n`);
+    return 1;
+  }
+  writeFileSync(OUTPUT, `${JSON.stringify(document, null, 2)}\n`);
+  process.stdout.write(`wrote ${path.relative(process.cwd(), OUTPUT)} (${Object.keys(document.paths as object).length} paths)\n`);
+  return 0;
 }
 
 main().then(

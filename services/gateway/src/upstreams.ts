@@ -19,6 +19,12 @@ export const UPSTREAMS = [
     defaultUrl: 'http://127.0.0.1:8081',
     prefixes: ['/v1/customers', '/v1/dealers', '/v1/attribute-definitions'],
   },
+  {
+    name: 'scoring',
+    urlEnv: 'SCORING_URL',
+    defaultUrl: 'http://127.0.0.1:8082',
+    prefixes: ['/v1/transactions', '/v1/ingest-jobs', '/v1/exchange-rates'],
+  },
 ] as const satisfies readonly UpstreamDefinition[];
 
 export type UpstreamUrlEnv = (typeof UPSTREAMS)[number]['urlEnv'];

@@ -18,7 +18,10 @@ describe('gateway config', () => {
       CRM_TOKEN_TTL_SECONDS: 900,
       CUSTOMERS_URL: 'http://127.0.0.1:8081',
     });
-    expect(resolveUpstreams(config)).toEqual([expect.objectContaining({ name: 'customers', url: 'http://127.0.0.1:8081', prefixes: expect.arrayContaining(['/v1/dealers']) })]);
+    expect(resolveUpstreams(config)).toEqual([
+      expect.objectContaining({ name: 'customers', url: 'http://127.0.0.1:8081', prefixes: expect.arrayContaining(['/v1/dealers']) }),
+      expect.objectContaining({ name: 'scoring', url: 'http://127.0.0.1:8082', prefixes: expect.arrayContaining(['/v1/transactions']) }),
+    ]);
   });
 
   it('starts in production with every secret set', () => {

@@ -1,10 +1,12 @@
 import { createInProcessBus, createLogger, loadConfig, openDatabase, systemRuntime, type MessageBus, type Runtime } from '@crm/platform';
-import { createTestDatabase, type TestDatabase } from '@crm/testkit';
+import { createTestDatabase, freePort, type TestDatabase } from '@crm/testkit';
+import Fastify from 'fastify';
 import type { InjectOptions, LightMyRequestResponse as Response } from 'fastify';
 import type { Kysely } from 'kysely';
 import { buildGateway, type Gateway } from '../src/app';
 import { gatewayConfigSchema } from '../src/config';
 import type { DocumentLoader } from '../src/openapi/upstream-documents.service';
+import { UPSTREAMS } from '../src/upstreams';
 
 export const INTERNAL_SECRET = 'gateway-test-internal-secret-0123456789abcdef';
 export const ADMIN_KEY = 'crm-dev-admin-key';
@@ -42,6 +44,8 @@ export interface HarnessOptions {
 
 /** The gateway on a fresh database of the real PostgreSQL, with a real in-process bus. */
 export async function startGateway(options: HarnessOptions = {}): Promise<GatewayHarness> {
+  const empty = await startEmptyUpstream();
+  const unnamedUpstreams = Object.fromEntries(UPSTREAMS.filter((u) => !options.env?.[u.urlEnv]).map((u) => [u.urlEnv, empty.url]));
   const database: TestDatabase | undefined = options.shareDatabaseOf ? undefined : await createTestDatabase();
   const db = options.shareDatabaseOf?.db ?? openDatabase({ kind: 'postgres', url: (database as TestDatabase).url, poolSize: 5 });
   const bus: MessageBus = createInProcessBus();
@@ -51,6 +55,7 @@ export async function startGateway(options: HarnessOptions = {}): Promise<Gatewa
     LOG_LEVEL: 'silent',
     CRM_INTERNAL_SECRET: INTERNAL_SECRET,
     ...(database ? { DATABASE_URL: database.url } : {}),
+    ...unnamedUpstreams,
     ...options.env,
   });
   const gateway = await buildGateway({
@@ -68,6 +73,7 @@ export async function startGateway(options: HarnessOptions = {}): Promise<Gatewa
     inject: (injectOptions) => gateway.app.inject(injectOptions),
     async close() {
       await gateway.app.close();
+      await empty.close();
       await gateway.stop();
       await bus.close();
       if (database) {
@@ -79,14 +85,20 @@ export async function startGateway(options: HarnessOptions = {}): Promise<Gatewa
 }
 
 /** A port nothing listens on (bound, then released). */
-export async function deadPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+/** A port nothing listens on: an upstream that is down. */
+export const deadPort = freePort;
+
+/**
+ * Upstreams a test does not name point at a stand-in serving an empty document, so each test
+ * sees only the upstreams it is about (and `x-missing-upstreams` only the ones it took down).
+ */
+async function startEmptyUpstream(): Promise<{ url: string; close(): Promise<void> }> {
+  const app = Fastify();
+  app.get('/openapi.json', async () => ({ openapi: '3.1.0', info: { title: 'empty', version: '0' }, paths: {} }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
   if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
+  return { url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }
 
 export const expectProblem = (response: Response, status: number, type: string) => {

@@ -1,5 +1,6 @@
 import { customersService } from '@crm/customers';
 import { gatewayService } from '@crm/gateway';
+import { scoringService } from '@crm/scoring';
 import { baseConfigSchema, createLogger, loadConfig, runServices } from '@crm/platform';
 
 /**
@@ -8,7 +9,7 @@ import { baseConfigSchema, createLogger, loadConfig, runServices } from '@crm/pl
  */
 const config = loadConfig(baseConfigSchema);
 const logger = createLogger({ name: 'crm', level: config.LOG_LEVEL });
-runServices([customersService, gatewayService], { config, logger }).catch((error: unknown) => {
+runServices([customersService, scoringService, gatewayService], { config, logger }).catch((error: unknown) => {
   logger.fatal({ err: error }, 'the suite failed to start');
   process.exit(1);
 });

@@ -16,8 +16,17 @@ const ADMIN_KEY = 'crm-dev-admin-key';
 interface Running { child: ChildProcess; output: () => string; gateway: string }
 
 async function startSuite(): Promise<Running> {
-  const [port, customersPort] = [await freePort(), await freePort()];
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CUSTOMERS_PORT: String(customersPort), CUSTOMERS_URL: `http://127.0.0.1:${customersPort}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const [port, customersPort, scoringPort] = [await freePort(), await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    CUSTOMERS_PORT: String(customersPort),
+    CUSTOMERS_URL: `http://127.0.0.1:${customersPort}`,
+    SCORING_PORT: String(scoringPort),
+    SCORING_URL: `http://127.0.0.1:${scoringPort}`,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
   delete env.DATABASE_URL;
   delete env.KAFKA_BROKERS;
   const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'services/suite/src/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { customersService } from '@crm/customers';
 import { gatewayService } from '@crm/gateway';
+import { scoringService } from '@crm/scoring';
 import { baseConfigSchema, createLogger, loadConfig, runServices } from '@crm/platform';
 import { compileErrors, validate } from '@readme/openapi-parser';
-import { createTestDatabase, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import { createTestDatabase, eventually, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
 
 
 /** Gateway and customers as they run in production: real PostgreSQL, real Kafka, real HTTP between them. */
@@ -16,9 +17,9 @@ const ADMIN = { authorization: 'Bearer crm-dev-admin-key' };
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const [port, customersPort] = [await freePort(), await freePort()];
+  const [port, customersPort, scoringPort] = [await freePort(), await freePort(), await freePort()];
   customersUrl = `http://127.0.0.1:${customersPort}`;
-  const env = { PORT: String(port), CUSTOMERS_PORT: String(customersPort), CUSTOMERS_URL: customersUrl };
+  const env = { PORT: String(port), CUSTOMERS_PORT: String(customersPort), CUSTOMERS_URL: customersUrl, SCORING_PORT: String(scoringPort), SCORING_URL: `http://127.0.0.1:${scoringPort}` };
   const config = loadConfig(baseConfigSchema, {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -27,7 +28,7 @@ beforeAll(async () => {
     KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
   });
   Object.assign(process.env, env);
-  suite = await runServices([customersService, gatewayService], { config, logger: createLogger({ name: 'suite-test', level: 'silent' }), env });
+  suite = await runServices([customersService, scoringService, gatewayService], { config, logger: createLogger({ name: 'suite-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' }), env });
   api = `http://127.0.0.1:${port}`;
 });
 afterAll(async () => {
@@ -99,13 +100,30 @@ describe('dealer isolation through the gateway', () => {
   });
 });
 
+describe('events between services', () => {
+  it('lets scoring attribute a sale to a customer created through the customers service', async () => {
+    const customer = await call('PUT', '/v1/customers/by-external-id/erp/E2E-1', ADMIN, { kind: 'person', givenName: 'Flow' });
+    expect(customer.status).toBe(201);
+    const sale = { sourceSystem: 'erp', externalId: 'INV-E2E-1', customer: { externalId: { system: 'erp', id: 'E2E-1' } }, occurredAt: '2026-06-01T10:00:00Z', type: 'sale', amount: { amount: '250.00', currency: 'CNY' }, quantity: 1 };
+    // crm.customer.created.v1 travels customers → Kafka → scoring's projection; until then the sale waits as pending.
+    const first = await call('POST', '/v1/transactions/batch', ADMIN, { items: [sale] });
+    expect(['inserted', 'pending']).toContain(first.body.results[0].status);
+    await eventually('the sale to be linked to the customer', async () => {
+      const page = await call('GET', `/v1/transactions?customerId=${customer.body.id}`, ADMIN);
+      return page.body.items.length === 1 ? true : undefined;
+    });
+  });
+});
+
 describe('the merged OpenAPI document', () => {
   it('is valid OpenAPI 3.1, covers the gateway and customers, and matches the committed contract', async () => {
     const document = (await call('GET', '/openapi.json', {})).body;
     expect(document['x-missing-upstreams']).toEqual([]);
     const result = await validate(structuredClone(document));
     if (!result.valid) throw new Error(compileErrors(result));
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/oauth/token', '/v1/api-clients', '/v1/customers', '/v1/customers/{id}/merge', '/v1/dealers']));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/oauth/token', '/v1/api-clients', '/v1/customers', '/v1/customers/{id}/merge', '/v1/dealers', '/v1/transactions/batch', '/v1/exchange-rates/{currency}']),
+    );
     const committed = JSON.parse(readFileSync(path.resolve(__dirname, '../../gateway/openapi.json'), 'utf8'));
     // A change of contract must be deliberate: regenerate with `pnpm openapi` and review the diff.
     expect(document).toEqual(committed);

@@ -1,0 +1,60 @@
+import { Topics } from '@crm/domain';
+import { createApp, createOutbox, createOutboxRelay, migrateToLatest, startEventConsumer, type ServiceContext, type StartedService } from '@crm/platform';
+import { scoringConfigOf } from './config';
+import { SCORING_SCHEMA, scoringMigrations } from './db/migrations';
+import type { ScoringDb } from './db/scoring.repository';
+import { customerProjectionHandlers } from './events/customer-projection.consumer';
+import { exchangeRateRoutes } from './routes/exchange-rates.routes';
+import type { ScoringRouteContext } from './routes/route-context';
+import { transactionRoutes } from './routes/transactions.routes';
+
+/** Builds the scoring service from injected dependencies: migrate, consume customers, relay, routes. Never listens. */
+export async function buildScoringService(context: ServiceContext): Promise<StartedService> {
+  const { logger, runtime, bus } = context;
+  const config = scoringConfigOf(context.config);
+  await migrateToLatest(context.db, scoringMigrations);
+  const db = context.db.withSchema(SCORING_SCHEMA) as unknown as ScoringDb;
+  const outbox = createOutbox('/crm/scoring', runtime);
+  await bus.ensureTopics([Topics.scoring]);
+  const relay = createOutboxRelay({ db, schema: SCORING_SCHEMA, bus, logger: logger.child({ component: 'outbox-relay' }) });
+  relay.start();
+  const customers = await startEventConsumer({
+    db,
+    bus,
+    logger: logger.child({ component: 'customer-projection' }),
+    groupId: 'scoring.customer-projection',
+    topics: [Topics.customers],
+    handlers: customerProjectionHandlers(),
+  });
+
+  const app = await createApp({
+    name: 'scoring',
+    description: 'Segmentation and scoring: transactions in, RFM, CLV, tiers and segments out.',
+    logger,
+    principalSecret: config.CRM_INTERNAL_SECRET,
+    readiness: [
+      { name: 'database', check: async () => void (await db.selectFrom('exchange_rate').select('currency').limit(1).execute()) },
+      { name: 'broker', check: () => bus.ping() },
+    ],
+  });
+  const routeContext: ScoringRouteContext = {
+    db,
+    outbox,
+    runtime,
+    config,
+    write: async (work) => {
+      const result = await db.transaction().execute(work);
+      relay.wake();
+      return result;
+    },
+  };
+  transactionRoutes(app, routeContext);
+  exchangeRateRoutes(app, routeContext);
+  return {
+    app,
+    stop: async () => {
+      await customers.close();
+      await relay.stop();
+    },
+  };
+}

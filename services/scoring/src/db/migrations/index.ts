@@ -1,0 +1,12 @@
+import { platformTablesMigration, type ServiceMigrations } from '@crm/platform';
+import { scoringSchema } from './2026-11-23T12-00_scoring';
+
+export const SCORING_SCHEMA = 'scoring';
+
+export const scoringMigrations: ServiceMigrations = {
+  schema: SCORING_SCHEMA,
+  migrations: {
+    '2026-11-23T00-00_platform': platformTablesMigration,
+    '2026-11-23T12-00_scoring': scoringSchema,
+  },
+};

@@ -1,0 +1,73 @@
+import type { ExternalId } from '@crm/domain';
+import { sql, type Kysely } from 'kysely';
+import type { ScoringDatabase } from './tables';
+
+export type ScoringDb = Kysely<ScoringDatabase>;
+
+const table = (name: keyof ScoringDatabase) => sql.table(`scoring.${name}`);
+
+/** Units of base currency per unit of each currency asked for (the base currency itself is 1). */
+export async function ratesFor(db: ScoringDb, currencies: string[], baseCurrency: string): Promise<Map<string, string>> {
+  const rates = new Map<string, string>([[baseCurrency, '1']]);
+  const wanted = currencies.filter((c) => c !== baseCurrency);
+  if (wanted.length === 0) return rates;
+  for (const row of await db.selectFrom('exchange_rate').select(['currency', 'rate']).where('currency', 'in', wanted).execute()) {
+    rates.set(row.currency, row.rate);
+  }
+  return rates;
+}
+
+/** Which known customers the batch names: by our id, and by external id. */
+export async function knownCustomers(db: ScoringDb, ids: string[], externalIds: ExternalId[]) {
+  const [byId, byExternal] = await Promise.all([
+    ids.length ? db.selectFrom('customer').select(['id', 'dealer_id']).where('id', 'in', ids).execute() : Promise.resolve([]),
+    externalIds.length
+      ? sql<{ system: string; external_id: string; customer_id: string }>`
+          select e.system, e.external_id, e.customer_id from ${table('customer_external_id')} e
+          join unnest(${externalIds.map((e) => e.system)}::text[], ${externalIds.map((e) => e.id)}::text[]) as k(system, external_id)
+            using (system, external_id)`.execute(db).then((r) => r.rows)
+      : Promise.resolve([]),
+  ]);
+  return {
+    ids: new Set(byId.map((c) => c.id)),
+    byExternal: new Map(byExternal.map((r) => [`${r.system}/${r.external_id}`, r.customer_id])),
+  };
+}
+
+export interface TransactionWrite {
+  id: string;
+  source_system: string;
+  external_id: string;
+  customer_id: string | null;
+  customer_ref_system: string | null;
+  customer_ref_id: string | null;
+  occurred_at: string;
+  type: 'sale' | 'return';
+  amount: string;
+  currency: string;
+  rate: string;
+  quantity: number;
+  product: string | null;
+  category: string | null;
+  channel: string | null;
+  dealer_id: string | null;
+}
+
+/**
+ * One statement for the whole chunk: amounts converted to the base currency in exact numeric, and
+ * rows whose (source system, external id) exists already skipped. Returns the ids actually inserted.
+ */
+export async function insertTransactions(trx: ScoringDb, rows: TransactionWrite[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const { rows: inserted } = await sql<{ id: string }>`
+    insert into ${table('transaction')} (id, source_system, external_id, customer_id, customer_ref_system, customer_ref_id,
+      occurred_at, type, amount, currency, amount_base, quantity, product, category, channel, dealer_id)
+    select id, source_system, external_id, customer_id, customer_ref_system, customer_ref_id, occurred_at, type, amount,
+      currency, round(amount * rate, 4), quantity, product, category, channel, dealer_id
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id uuid, source_system text, external_id text,
+      customer_id uuid, customer_ref_system text, customer_ref_id text, occurred_at timestamptz, type text, amount numeric,
+      currency text, rate numeric, quantity numeric, product text, category text, channel text, dealer_id uuid)
+    on conflict (source_system, external_id) do nothing
+    returning id`.execute(trx);
+  return new Set(inserted.map((r) => r.id));
+}

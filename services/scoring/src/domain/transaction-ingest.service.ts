@@ -1,0 +1,151 @@
+import { ExternalId, Money, type Principal } from '@crm/domain';
+import type { Runtime } from '@crm/platform';
+import { z } from 'zod';
+import { insertTransactions, knownCustomers, ratesFor, type ScoringDb, type TransactionWrite } from '../db/scoring.repository';
+
+const Label = z.string().trim().min(1).max(200);
+
+/** One sales transaction as ERP systems and batch jobs post it. */
+export const TransactionInput = z
+  .strictObject({
+    sourceSystem: ExternalId.shape.system,
+    externalId: ExternalId.shape.id,
+    customer: z.union([z.strictObject({ id: z.uuid() }), z.strictObject({ externalId: ExternalId })]),
+    occurredAt: z.iso.datetime({ offset: true }),
+    type: z.enum(['sale', 'return']),
+    /** Never negative: a refund is a `return` of a positive amount. */
+    amount: Money,
+    quantity: z.number().positive().max(1_000_000),
+    product: Label.optional(),
+    category: Label.optional(),
+    channel: Label.optional(),
+    dealerId: z.uuid().optional(),
+  });
+export type TransactionInput = z.infer<typeof TransactionInput>;
+
+export const RowResult = z.object({
+  index: z.number().int(),
+  status: z.enum(['inserted', 'pending', 'duplicate', 'rejected']),
+  id: z.uuid().optional(),
+  reason: z.string().optional(),
+});
+export type RowResult = z.infer<typeof RowResult>;
+
+export const IngestSummary = z.object({
+  received: z.number().int(),
+  inserted: z.number().int(),
+  duplicates: z.number().int(),
+  pending: z.number().int(),
+  rejected: z.number().int(),
+});
+export type IngestSummary = z.infer<typeof IngestSummary>;
+
+export interface IngestContext {
+  principal: Principal;
+  runtime: Runtime;
+  baseCurrency: string;
+  clockSkewMs: number;
+  /** Runs the chunk's writes in one transaction. */
+  write: <T>(work: (trx: ScoringDb) => Promise<T>) => Promise<T>;
+}
+
+const rejected = (index: number, reason: string): RowResult => ({ index, status: 'rejected', reason });
+
+/** Checks one row on its own: shape, sign, time and dealer; returns the row or why it is refused. */
+function checkRow(index: number, value: unknown, context: IngestContext, latest: number): TransactionInput | RowResult {
+  const parsed = TransactionInput.safeParse(value);
+  if (!parsed.success) return rejected(index, parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; '));
+  const row = parsed.data;
+  if (row.amount.amount.startsWith('-')) return rejected(index, 'amount.amount: must not be negative (a refund is a "return" of a positive amount)');
+  if (Date.parse(row.occurredAt) > latest) return rejected(index, 'occurredAt: lies in the future beyond the allowed clock skew');
+  const { principal } = context;
+  if (principal.kind === 'dealer') {
+    if (row.dealerId !== undefined && row.dealerId !== principal.dealerId) return rejected(index, 'dealerId: a dealer may only post its own transactions');
+    return { ...row, dealerId: principal.dealerId };
+  }
+  return row;
+}
+
+/**
+ * Ingests one chunk: rows are checked one by one, then every accepted row is written with one
+ * set-based statement in one transaction. A row for an unknown customer is kept pending; the same
+ * (source system, external id) twice is a duplicate, never a second sale.
+ */
+export async function ingestChunk(raw: { index: number; value: unknown }[], context: IngestContext): Promise<RowResult[]> {
+  const latest = context.runtime.now().getTime() + context.clockSkewMs;
+  const results: RowResult[] = [];
+  const accepted: { index: number; row: TransactionInput }[] = [];
+  const seen = new Set<string>();
+  for (const { index, value } of raw) {
+    const checked = checkRow(index, value, context, latest);
+    if ('status' in checked) {
+      results.push(checked);
+      continue;
+    }
+    const key = `${checked.sourceSystem}/${checked.externalId}`;
+    if (seen.has(key)) {
+      results.push(rejected(index, `externalId: ${key} appears earlier in this batch`));
+      continue;
+    }
+    seen.add(key);
+    accepted.push({ index, row: checked });
+  }
+  if (accepted.length > 0) {
+    results.push(
+      ...(await context.write(async (trx) => {
+        const rates = await ratesFor(trx, [...new Set(accepted.map((a) => a.row.amount.currency))], context.baseCurrency);
+        const known = await knownCustomers(
+          trx,
+          accepted.flatMap((a) => ('id' in a.row.customer ? [a.row.customer.id] : [])),
+          accepted.flatMap((a) => ('externalId' in a.row.customer ? [a.row.customer.externalId] : [])),
+        );
+        const chunkResults: RowResult[] = [];
+        const writes: (TransactionWrite & { index: number })[] = [];
+        for (const { index, row } of accepted) {
+          const rate = rates.get(row.amount.currency);
+          if (rate === undefined) {
+            chunkResults.push(rejected(index, `amount.currency: no exchange rate for ${row.amount.currency} (see /v1/exchange-rates)`));
+            continue;
+          }
+          const ref = 'id' in row.customer ? { system: 'crm', id: row.customer.id } : row.customer.externalId;
+          const customerId = 'id' in row.customer ? (known.ids.has(row.customer.id) ? row.customer.id : null) : (known.byExternal.get(`${ref.system}/${ref.id}`) ?? null);
+          writes.push({
+            index,
+            id: context.runtime.newId(),
+            source_system: row.sourceSystem,
+            external_id: row.externalId,
+            customer_id: customerId,
+            customer_ref_system: customerId ? null : ref.system,
+            customer_ref_id: customerId ? null : ref.id,
+            occurred_at: row.occurredAt,
+            type: row.type,
+            amount: row.amount.amount,
+            currency: row.amount.currency,
+            rate,
+            quantity: row.quantity,
+            product: row.product ?? null,
+            category: row.category ?? null,
+            channel: row.channel ?? null,
+            dealer_id: row.dealerId ?? null,
+          });
+        }
+        const inserted = await insertTransactions(trx, writes);
+        for (const write of writes) {
+          if (!inserted.has(write.id)) chunkResults.push({ index: write.index, status: 'duplicate' });
+          else chunkResults.push({ index: write.index, status: write.customer_id ? 'inserted' : 'pending', id: write.id });
+        }
+        return chunkResults;
+      })),
+    );
+  }
+  return results.sort((a, b) => a.index - b.index);
+}
+
+export function summarise(results: Pick<RowResult, 'status'>[]): IngestSummary {
+  const summary = { received: results.length, inserted: 0, duplicates: 0, pending: 0, rejected: 0 };
+  for (const { status } of results) {
+    if (status === 'duplicate') summary.duplicates += 1;
+    else summary[status] += 1;
+  }
+  return summary;
+}

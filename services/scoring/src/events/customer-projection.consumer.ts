@@ -1,0 +1,83 @@
+import { CustomerEvents, type CloudEvent, type CustomerSnapshot, type EventData } from '@crm/domain';
+import type { EventHandler } from '@crm/platform';
+import { sql } from 'kysely';
+import type { ScoringDb } from '../db/scoring.repository';
+
+const table = (name: string) => sql.table(`scoring.${name}`);
+
+/** Keeps scoring's read model of customers; pending transactions find their customer here. */
+async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): Promise<void> {
+  await trx
+    .insertInto('customer')
+    .values({
+      id: customer.id,
+      kind: customer.kind,
+      dealer_id: customer.dealerId,
+      birth_date: customer.birthDate,
+      lifecycle_stage: customer.lifecycleStage,
+      city: customer.city,
+      region: customer.region,
+      country: customer.country,
+      consents: JSON.stringify(customer.consents),
+      updated_at: at,
+    })
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => ({
+        kind: eb.ref('excluded.kind'),
+        dealer_id: eb.ref('excluded.dealer_id'),
+        birth_date: eb.ref('excluded.birth_date'),
+        lifecycle_stage: eb.ref('excluded.lifecycle_stage'),
+        city: eb.ref('excluded.city'),
+        region: eb.ref('excluded.region'),
+        country: eb.ref('excluded.country'),
+        consents: eb.ref('excluded.consents'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
+  await trx.deleteFrom('customer_external_id').where('customer_id', '=', customer.id).execute();
+  if (customer.externalIds.length > 0) {
+    await trx
+      .insertInto('customer_external_id')
+      .values(customer.externalIds.map((e) => ({ system: e.system, external_id: e.id, customer_id: customer.id })))
+      .onConflict((oc) => oc.columns(['system', 'external_id']).doUpdateSet({ customer_id: customer.id }))
+      .execute();
+  }
+  // Transactions that arrived before the customer did now belong to it.
+  await sql`
+    update ${table('transaction')} t set customer_id = ${customer.id}, customer_ref_system = null, customer_ref_id = null
+    where t.customer_id is null and t.customer_ref_id is not null and (
+      (t.customer_ref_system = 'crm' and t.customer_ref_id = ${customer.id})
+      or (t.customer_ref_system, t.customer_ref_id) in (
+        select system, external_id from ${table('customer_external_id')} where customer_id = ${customer.id}))`.execute(trx);
+}
+
+export function customerProjectionHandlers(): Record<string, EventHandler> {
+  return {
+    [CustomerEvents.created.type]: async (trx, event: CloudEvent) => {
+      const data = event.data as EventData<typeof CustomerEvents.created>;
+      await project(trx as ScoringDb, data.customer, event.time);
+    },
+    [CustomerEvents.updated.type]: async (trx, event) => {
+      const data = event.data as EventData<typeof CustomerEvents.updated>;
+      await project(trx as ScoringDb, data.customer, event.time);
+    },
+    [CustomerEvents.merged.type]: async (trx, event) => {
+      const { survivorId, mergedId, survivor } = event.data as EventData<typeof CustomerEvents.merged>;
+      const db = trx as ScoringDb;
+      // The duplicate's purchases are the survivor's now.
+      await db.updateTable('transaction').set({ customer_id: survivorId }).where('customer_id', '=', mergedId).execute();
+      await db.deleteFrom('customer_external_id').where('customer_id', '=', mergedId).execute();
+      await db.deleteFrom('customer').where('id', '=', mergedId).execute();
+      await project(db, survivor, event.time);
+    },
+    [CustomerEvents.erased.type]: async (trx, event) => {
+      const { customerId } = event.data as EventData<typeof CustomerEvents.erased>;
+      const db = trx as ScoringDb;
+      // Sales stay (revenue is the company's), the link to the person goes.
+      await db.updateTable('transaction').set({ customer_id: null, customer_ref_system: null, customer_ref_id: null }).where('customer_id', '=', customerId).execute();
+      await db.deleteFrom('customer_external_id').where('customer_id', '=', customerId).execute();
+      await db.deleteFrom('customer').where('id', '=', customerId).execute();
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import { Readable } from 'node:stream';
+import { dealerScope, decodeCursor, ndjsonChunks, PageQuery, pageOf, paginate, problem, problemResponses, Problems, type App } from '@crm/platform';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { ScoringDb } from '../db/scoring.repository';
+import { authorize } from '../domain/access';
+import { IngestSummary, ingestChunk, RowResult, summarise, type IngestContext } from '../domain/transaction-ingest.service';
+import type { ScoringRouteContext } from './route-context';
+
+const MAX_JSON_BATCH = 10_000;
+const NDJSON_CHUNK = 5_000;
+/** Rejected lines an ingest job keeps (with line numbers and reasons); the counters count them all. */
+const MAX_REJECTED_KEPT = 10_000;
+const tags = ['transactions'];
+
+const IngestJob = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(['running', 'succeeded', 'failed']),
+    received: z.number().int(),
+    inserted: z.number().int(),
+    duplicates: z.number().int(),
+    pending: z.number().int(),
+    rejected: z.number().int(),
+    rejectedLines: z.array(z.object({ line: z.number().int(), reason: z.string() })),
+    error: z.string().nullable(),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'IngestJob' });
+
+const Transaction = z
+  .object({
+    id: z.uuid(),
+    sourceSystem: z.string(),
+    externalId: z.string(),
+    customerId: z.uuid().nullable(),
+    occurredAt: z.string(),
+    type: z.enum(['sale', 'return']),
+    amount: z.object({ amount: z.string(), currency: z.string() }),
+    amountBase: z.string(),
+    quantity: z.string(),
+    product: z.string().nullable(),
+    category: z.string().nullable(),
+    channel: z.string().nullable(),
+    dealerId: z.uuid().nullable(),
+  })
+  .meta({ id: 'Transaction' });
+
+export function transactionRoutes(app: App, context: ScoringRouteContext): void {
+  const ingestContext = (principal: IngestContext['principal']): IngestContext => ({
+    principal,
+    runtime: context.runtime,
+    baseCurrency: context.config.SCORING_BASE_CURRENCY,
+    clockSkewMs: context.config.SCORING_CLOCK_SKEW_SECONDS * 1000,
+    write: context.write,
+  });
+
+  app.post(
+    '/v1/transactions/batch',
+    {
+      bodyLimit: 64 * 1024 * 1024,
+      schema: {
+        tags,
+        summary: `Ingest up to ${MAX_JSON_BATCH} transactions (JSON), or any number as an NDJSON stream`,
+        description:
+          'JSON: `{ "items": [TransactionInput…] }` → a result per row (inserted, pending — customer not known yet —, duplicate, rejected with the reason). ' +
+          '`Content-Type: application/x-ndjson`: one TransactionInput per line → a summary and an ingest job (`GET /v1/ingest-jobs/{id}`) ' +
+          'whose progress shows while it runs and which keeps the rejected lines with their numbers and reasons.',
+        body: z.object({ items: z.array(z.unknown().describe('a TransactionInput')).min(1).max(MAX_JSON_BATCH) }),
+        response: {
+          200: z.union([z.object({ results: z.array(RowResult), summary: IngestSummary }), IngestSummary.extend({ jobId: z.uuid() })]),
+          ...problemResponses(400, 401, 403, 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      authorize(request.principal, 'ingest');
+      const ingest = ingestContext(request.principal);
+      const body: unknown = request.body;
+      if (!(body instanceof Readable)) {
+        const results = await ingestChunk((body as { items: unknown[] }).items.map((value, index) => ({ index, value })), ingest);
+        return { results, summary: summarise(results) };
+      }
+      if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/x-ndjson') throw problem(Problems.unsupportedMediaType);
+      const jobId = context.runtime.newId();
+      await context.db
+        .insertInto('ingest_job')
+        .values({ id: jobId, status: 'running', principal_subject: request.principal.subject, dealer_id: dealerScope(request.principal) ?? null, rejected_lines: '[]', created_at: context.runtime.now().toISOString() })
+        .execute();
+      const total = { received: 0, inserted: 0, duplicates: 0, pending: 0, rejected: 0 };
+      let kept = 0;
+      try {
+        for await (const lines of ndjsonChunks(body, NDJSON_CHUNK)) {
+          const results = [
+            ...lines.flatMap((line) => ('error' in line ? [{ index: line.index, status: 'rejected' as const, reason: line.error }] : [])),
+            ...(await ingestChunk(lines.filter((line): line is { index: number; value: unknown } => 'value' in line), ingest)),
+          ];
+          const summary = summarise(results);
+          for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += summary[key];
+          const rejectedLines = results
+            .filter((r) => r.status === 'rejected')
+            .sort((a, b) => a.index - b.index)
+            .slice(0, Math.max(0, MAX_REJECTED_KEPT - kept))
+            .map((r) => ({ line: r.index + 1, reason: r.reason ?? '' }));
+          kept += rejectedLines.length;
+          await progress(context.db, jobId, summary, rejectedLines);
+        }
+        await context.db.updateTable('ingest_job').set({ status: 'succeeded', finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
+      } catch (error) {
+        await context.db
+          .updateTable('ingest_job')
+          .set({ status: 'failed', error: String(error instanceof Error ? error.message : error), finished_at: context.runtime.now().toISOString() })
+          .where('id', '=', jobId)
+          .execute();
+        throw error;
+      }
+      return reply.header('location', `/v1/ingest-jobs/${jobId}`).send({ jobId, ...total });
+    },
+  );
+
+  app.get(
+    '/v1/ingest-jobs/:id',
+    { schema: { tags, summary: 'An NDJSON ingest: progress, counts and rejected lines', params: z.object({ id: z.uuid() }), response: { 200: IngestJob, ...problemResponses(400, 401, 403, 404) } } },
+    async (request) => {
+      authorize(request.principal, 'read');
+      const job = await context.db.selectFrom('ingest_job').selectAll().where('id', '=', request.params.id).executeTakeFirst();
+      const scope = dealerScope(request.principal);
+      if (!job || (scope && job.dealer_id !== scope)) throw problem(Problems.notFound, `ingest job ${request.params.id} does not exist`);
+      return {
+        id: job.id,
+        status: job.status,
+        received: job.received,
+        inserted: job.inserted,
+        duplicates: job.duplicates,
+        pending: job.pending,
+        rejected: job.rejected,
+        rejectedLines: job.rejected_lines as { line: number; reason: string }[],
+        error: job.error,
+        createdAt: new Date(job.created_at).toISOString(),
+        finishedAt: job.finished_at ? new Date(job.finished_at).toISOString() : null,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/transactions',
+    {
+      schema: {
+        tags,
+        summary: 'Transactions, newest first; a dealer sees only its own',
+        querystring: PageQuery.extend({ customerId: z.uuid().optional(), dealerId: z.uuid().optional() }),
+        response: { 200: pageOf(Transaction), ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      authorize(request.principal, 'read');
+      const after = decodeCursor(request.query.cursor, z.object({ at: z.string(), id: z.uuid() }));
+      const scope = dealerScope(request.principal);
+      let query = context.db.selectFrom('transaction').selectAll();
+      if (scope) query = query.where('dealer_id', '=', scope);
+      if (request.query.dealerId) query = query.where('dealer_id', '=', request.query.dealerId);
+      if (request.query.customerId) query = query.where('customer_id', '=', request.query.customerId);
+      if (after) query = query.where(sql<boolean>`(occurred_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)`);
+      const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(request.query.limit + 1).execute();
+      return paginate(
+        rows,
+        request.query.limit,
+        (t) => ({
+          id: t.id,
+          sourceSystem: t.source_system,
+          externalId: t.external_id,
+          customerId: t.customer_id,
+          occurredAt: new Date(t.occurred_at).toISOString(),
+          type: t.type,
+          amount: { amount: t.amount, currency: t.currency },
+          amountBase: t.amount_base,
+          quantity: t.quantity,
+          product: t.product,
+          category: t.category,
+          channel: t.channel,
+          dealerId: t.dealer_id,
+        }),
+        (t) => ({ at: new Date(t.occurred_at).toISOString(), id: t.id }),
+      );
+    },
+  );
+}
+
+async function progress(db: ScoringDb, jobId: string, summary: z.infer<typeof IngestSummary>, rejectedLines: { line: number; reason: string }[]) {
+  await db
+    .updateTable('ingest_job')
+    .set((eb) => ({
+      received: eb('received', '+', summary.received),
+      inserted: eb('inserted', '+', summary.inserted),
+      duplicates: eb('duplicates', '+', summary.duplicates),
+      pending: eb('pending', '+', summary.pending),
+      rejected: eb('rejected', '+', summary.rejected),
+      rejected_lines: sql`rejected_lines || ${JSON.stringify(rejectedLines)}::jsonb`,
+    }))
+    .where('id', '=', jobId)
+    .execute();
+}

@@ -1,0 +1,77 @@
+import { CustomerEvents, type CustomerSnapshot, type EventData, type Principal } from '@crm/domain';
+import {
+  baseConfigSchema,
+  createKafkaBus,
+  createLogger,
+  cloudEventOf,
+  loadConfig,
+  openDatabase,
+  signPrincipal,
+  systemRuntime,
+  type MessageBus,
+  type StartedService,
+} from '@crm/platform';
+import { createTestDatabase, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import type { Kysely } from 'kysely';
+import { buildScoringService } from '../src/app';
+
+export const SECRET = 'integration-test-internal-secret-0123456789';
+export const admin: Principal = { kind: 'staff', subject: 'admin-1', roles: ['admin'] };
+export const batchJob: Principal = { kind: 'integration', subject: 'nightly-batch', system: 'batch' };
+export const dealerPrincipal = (dealerId: string): Principal => ({ kind: 'dealer', subject: `dealer-${dealerId}`, dealerId });
+export const as = (principal: Principal, headers: Record<string, string> = {}) => ({ ...signPrincipal(principal, SECRET), ...headers });
+
+export interface ScoringHarness {
+  service: StartedService;
+  db: Kysely<unknown>;
+  bus: MessageBus;
+  /** Publishes a customers-service event on the real topic, as the customers service would. */
+  publishCustomerEvent<K extends keyof typeof CustomerEvents>(kind: K, data: EventData<(typeof CustomerEvents)[K]>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const snapshot = (id: string, overrides: Partial<CustomerSnapshot> = {}): CustomerSnapshot => ({
+  id,
+  kind: 'person',
+  displayName: 'Test Person',
+  birthDate: null,
+  lifecycleStage: 'active',
+  roles: ['customer'],
+  dealerId: null,
+  city: 'Shanghai',
+  region: null,
+  country: 'CN',
+  externalIds: [],
+  consents: {},
+  ...overrides,
+});
+
+/** The scoring service on a fresh database of the real PostgreSQL and the real Kafka broker. */
+export async function startScoring(env: Record<string, string> = {}): Promise<ScoringHarness> {
+  const database: TestDatabase = await createTestDatabase();
+  const topicPrefix = uniqueTopicPrefix();
+  const logger = createLogger({ name: 'scoring-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  Object.assign(process.env, env);
+  const config = loadConfig(baseConfigSchema, { NODE_ENV: 'test', DATABASE_URL: database.url, CRM_INTERNAL_SECRET: SECRET, KAFKA_TOPIC_PREFIX: topicPrefix });
+  const db = openDatabase({ kind: 'postgres', url: database.url, poolSize: 5 });
+  const bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'scoring-test', topicPrefix, logger });
+  const service = await buildScoringService({ db, bus, logger, runtime: systemRuntime, config });
+  return {
+    service,
+    db,
+    bus,
+    async publishCustomerEvent(kind, data) {
+      // The same envelope the customers service's outbox makes, straight onto the real topic.
+      const definition = CustomerEvents[kind];
+      const event = cloudEventOf('/crm/customers', systemRuntime, definition, data as never);
+      await bus.publish(definition.topic, [{ key: event.subject, value: JSON.stringify(event) }]);
+    },
+    async close() {
+      await service.app.close();
+      await service.stop();
+      await bus.close();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
