@@ -96,7 +96,34 @@ export const CustomerEvents = {
   }),
 } as const;
 
+export const ScoringEvents = {
+  tierChanged: defineEvent({
+    type: 'crm.scoring.tier-changed.v1',
+    topic: Topics.scoring,
+    data: z.object({
+      customerId: z.uuid(),
+      from: z.string().nullable(),
+      to: z.string(),
+      /** Why: `rules` (a run re-evaluated the tier rules), `override`, `override-expired`, `grace-period-ended`. */
+      reason: z.string(),
+    }),
+    key: (data) => data.customerId,
+  }),
+  segmentEntered: defineEvent({
+    type: 'crm.scoring.segment-entered.v1',
+    topic: Topics.scoring,
+    data: z.object({ segmentId: z.uuid(), customerId: z.uuid() }),
+    key: (data) => data.customerId,
+  }),
+  segmentLeft: defineEvent({
+    type: 'crm.scoring.segment-left.v1',
+    topic: Topics.scoring,
+    data: z.object({ segmentId: z.uuid(), customerId: z.uuid() }),
+    key: (data) => data.customerId,
+  }),
+} as const;
+
 /** Every event the suite knows, by CloudEvents type. */
 export const eventCatalog: ReadonlyMap<string, EventDefinition> = new Map(
-  [...Object.values(CustomerEvents)].map((definition) => [definition.type, definition as EventDefinition]),
+  [...Object.values(CustomerEvents), ...Object.values(ScoringEvents)].map((definition) => [definition.type, definition as EventDefinition]),
 );

@@ -6,6 +6,12 @@ import type { ScoringDb } from './db/scoring.repository';
 import { customerProjectionHandlers } from './events/customer-projection.consumer';
 import { exchangeRateRoutes } from './routes/exchange-rates.routes';
 import type { ScoringRouteContext } from './routes/route-context';
+import { modelRoutes } from './routes/models.routes';
+import { reportRoutes } from './routes/reports.routes';
+import { runRoutes } from './routes/runs.routes';
+import { scoreRoutes } from './routes/scores.routes';
+import { segmentRoutes } from './routes/segments.routes';
+import { tierRoutes } from './routes/tiers.routes';
 import { transactionRoutes } from './routes/transactions.routes';
 
 /** Builds the scoring service from injected dependencies: migrate, consume customers, relay, routes. Never listens. */
@@ -48,8 +54,9 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
       return result;
     },
   };
-  transactionRoutes(app, routeContext);
-  exchangeRateRoutes(app, routeContext);
+  for (const routes of [transactionRoutes, exchangeRateRoutes, scoreRoutes, runRoutes, modelRoutes, tierRoutes, segmentRoutes, reportRoutes]) {
+    routes(app, routeContext);
+  }
   return {
     app,
     stop: async () => {

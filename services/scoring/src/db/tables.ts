@@ -73,4 +73,108 @@ export interface ScoringDatabase {
   exchange_rate: ExchangeRateTable;
   transaction: TransactionTable;
   ingest_job: IngestJobTable;
+  customer_score: CustomerScoreTable;
+  clv_model: ClvModelTable;
+  scoring_run: ScoringRunTable;
+  tier: TierTable;
+  tier_history: TierHistoryTable;
+  tier_override: TierOverrideTable;
+  tier_downgrade_pending: TierDowngradePendingTable;
+  segment: SegmentTable;
+  segment_member: SegmentMemberTable;
+}
+
+export interface CustomerScoreTable {
+  customer_id: string;
+  recency: number | null;
+  frequency: number | null;
+  monetary: number | null;
+  rfm_cell: string | null;
+  revenue: Decimal;
+  order_count: number;
+  first_purchase_at: Timestamp | null;
+  last_purchase_at: Timestamp | null;
+  average_order_value: Decimal | null;
+  tier: string | null;
+  clv: Decimal | null;
+  expected_transactions: number | null;
+  p_alive: number | null;
+  expected_spend: Decimal | null;
+  needs_diversity: number | null;
+  quadrant: string | null;
+  scored_at: Timestamp;
+}
+
+export interface ClvModelTable {
+  id: string;
+  version: number;
+  active: boolean;
+  calibration_end: string;
+  time_unit: 'days' | 'weeks';
+  bg_nbd: Json<{ r: number; alpha: number; a: number; b: number }>;
+  gamma_gamma: Json<{ p: number; q: number; gamma: number } | null>;
+  log_likelihood: number;
+  sample_size: number;
+  fitted_at: Timestamp;
+}
+
+export interface ScoringRunTable {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  trigger: string;
+  step: string | null;
+  customers_scored: Generated<number>;
+  error: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface TierTable {
+  name: string;
+  rank: number;
+  rule: Json<unknown>;
+  version: Generated<number>;
+}
+
+export interface TierHistoryTable {
+  id: Generated<string>;
+  customer_id: string;
+  from_tier: string | null;
+  to_tier: string;
+  reason: string;
+  changed_at: Timestamp;
+}
+
+export interface TierOverrideTable {
+  customer_id: string;
+  tier: string;
+  reason: string;
+  expires_at: Timestamp | null;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface TierDowngradePendingTable {
+  customer_id: string;
+  candidate_tier: string;
+  since: Timestamp;
+}
+
+export interface SegmentTable {
+  id: string;
+  name: string;
+  description: string | null;
+  rule: Json<unknown>;
+  version: Generated<number>;
+  member_count: Generated<number>;
+  evaluated_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SegmentMemberTable {
+  segment_id: string;
+  customer_id: string;
+  entered_at: Timestamp;
 }

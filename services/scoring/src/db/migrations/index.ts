@@ -1,5 +1,6 @@
 import { platformTablesMigration, type ServiceMigrations } from '@crm/platform';
 import { scoringSchema } from './2026-11-23T12-00_scoring';
+import { scoresSchema } from './2026-11-23T17-00_scores';
 
 export const SCORING_SCHEMA = 'scoring';
 
@@ -8,5 +9,6 @@ export const scoringMigrations: ServiceMigrations = {
   migrations: {
     '2026-11-23T00-00_platform': platformTablesMigration,
     '2026-11-23T12-00_scoring': scoringSchema,
+    '2026-11-23T17-00_scores': scoresSchema,
   },
 };

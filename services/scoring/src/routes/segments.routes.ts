@@ -1,0 +1,5 @@
+import type { App } from '@crm/platform';
+import type { ScoringRouteContext } from './route-context';
+
+// Placeholder: the routes land with their feature.
+export function segmentRoutes(_app: App, _context: ScoringRouteContext): void {}
