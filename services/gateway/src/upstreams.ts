@@ -8,7 +8,11 @@ export interface UpstreamDefinition {
   /** Env var holding the service's base URL. */
   urlEnv: string;
   defaultUrl: string;
-  /** Path prefixes it owns; each covers the prefix itself and everything below it. */
+  /**
+   * Path prefixes it owns; each covers the prefix itself and everything below it. A `:name` segment
+   * matches any one segment, so a service can own a sub-resource of another's (`/v1/customers/:id/scores`):
+   * the more specific route wins.
+   */
   prefixes: readonly string[];
 }
 
@@ -23,7 +27,18 @@ export const UPSTREAMS = [
     name: 'scoring',
     urlEnv: 'SCORING_URL',
     defaultUrl: 'http://127.0.0.1:8082',
-    prefixes: ['/v1/transactions', '/v1/ingest-jobs', '/v1/exchange-rates'],
+    prefixes: [
+      '/v1/transactions',
+      '/v1/ingest-jobs',
+      '/v1/exchange-rates',
+      '/v1/scoring',
+      '/v1/tiers',
+      '/v1/segments',
+      '/v1/reports',
+      '/v1/customers/:id/scores',
+      '/v1/customers/:id/tier-override',
+      '/v1/customers/:id/tier-history',
+    ],
   },
 ] as const satisfies readonly UpstreamDefinition[];
 
@@ -38,7 +53,13 @@ export function resolveUpstreams(urls: Record<UpstreamUrlEnv, string>): Upstream
   return UPSTREAMS.map((definition) => ({ ...definition, url: urls[definition.urlEnv] }));
 }
 
-/** Whether `path` (no query string) falls under one of `prefixes`. */
+const isParameter = (segment: string) => segment.startsWith(':') || /^\{.+\}$/.test(segment);
+
+/** Whether `path` (no query string; `{name}` segments as in OpenAPI allowed) falls under one of `prefixes`. */
 export function isUnderPrefix(path: string, prefixes: readonly string[]): boolean {
-  return prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+  const segments = path.split('/');
+  return prefixes.some((prefix) => {
+    const wanted = prefix.split('/');
+    return wanted.length <= segments.length && wanted.every((part, i) => part === segments[i] || (isParameter(part) && (segments[i] ?? '') !== ''));
+  });
 }

@@ -42,6 +42,21 @@ describe('forwarding to the owning upstream', () => {
     },
   );
 
+  it("routes another service's sub-resource of a customer to that service, the rest to customers", async () => {
+    const scoring = await startEchoUpstream();
+    const both = await startGateway({ env: { CUSTOMERS_URL: upstream.url, SCORING_URL: scoring.url } });
+    try {
+      const [customersBefore, scoringBefore] = [upstream.hits, scoring.hits];
+      expect((await both.inject({ method: 'GET', url: '/v1/customers/7/scores', headers: asAdmin })).json<Echo>().url).toBe('/v1/customers/7/scores');
+      expect((await both.inject({ method: 'GET', url: '/v1/customers/7/timeline?limit=2', headers: asAdmin })).json<Echo>().url).toBe('/v1/customers/7/timeline?limit=2');
+      expect((await both.inject({ method: 'GET', url: '/v1/customers/7', headers: asAdmin })).statusCode).toBe(200);
+      expect([upstream.hits - customersBefore, scoring.hits - scoringBefore]).toEqual([2, 1]);
+    } finally {
+      await both.close();
+      await scoring.close();
+    }
+  });
+
   it('forwards methods and JSON bodies', async () => {
     const response = await h.inject({ method: 'PATCH', url: '/v1/customers/7', headers: { ...asAdmin, 'if-match': '"3"' }, payload: { displayName: 'Li Wei' } });
     expect(response.statusCode).toBe(200);

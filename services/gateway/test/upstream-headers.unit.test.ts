@@ -53,4 +53,15 @@ describe('prefix ownership', () => {
   ])('%s is under /v1/customers: %s', (path, expected) => {
     expect(isUnderPrefix(path, ['/v1/customers'])).toBe(expected);
   });
+
+  it.each([
+    ['/v1/customers/{id}/scores', true],
+    ['/v1/customers/0190/scores', true],
+    ['/v1/customers/0190/scores/history', true],
+    ['/v1/customers/{id}/timeline', false],
+    ['/v1/customers//scores', false],
+    ['/v1/customers/scores', false],
+  ])('%s is under /v1/customers/:id/scores: %s', (path, expected) => {
+    expect(isUnderPrefix(path, ['/v1/customers/:id/scores'])).toBe(expected);
+  });
 });
