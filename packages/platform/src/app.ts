@@ -85,7 +85,9 @@ function fieldErrorsOf(error: FastifyError): FieldError[] {
   if (!hasZodFastifySchemaValidationErrors(error)) return [];
   return error.validation.map((issue) => {
     const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    return { field: [error.validationContext, path].filter(Boolean).join('.'), message: issue.message ?? 'is not valid' };
+    // Fastify says `querystring`; clients know it as the query.
+    const context = error.validationContext === 'querystring' ? 'query' : error.validationContext;
+    return { field: [context, path].filter(Boolean).join('.'), message: issue.message ?? 'is not valid' };
   });
 }
 

@@ -157,9 +157,9 @@ describe('API clients', () => {
   });
 
   it.each([
-    ['limit=0', 'querystring.limit'],
-    ['limit=500', 'querystring.limit'],
-    ['limit=ten', 'querystring.limit'],
+    ['limit=0', 'query.limit'],
+    ['limit=500', 'query.limit'],
+    ['limit=ten', 'query.limit'],
   ])('rejects ?%s naming %s', async (query, field) => {
     const body = expectProblem(await h.inject({ method: 'GET', url: `/v1/api-clients?${query}`, headers: asAdmin }), 400, 'urn:crm:problem:validation');
     expect(body.errors).toEqual([expect.objectContaining({ field })]);
