@@ -101,10 +101,13 @@ describe('NDJSON ingest jobs', () => {
     const body = [JSON.stringify(tx('N-1', { customer })), '{not json', JSON.stringify(tx('N-2', { type: 'gift' })), '', JSON.stringify(tx('N-3'))].join('\n');
     const res = await inject({ method: 'POST', url: '/v1/transactions/batch', headers: as(batchJob, { 'content-type': 'application/x-ndjson' }), payload: body });
     expect(res.statusCode).toBe(200);
-    const summary = res.json();
-    expect(summary).toEqual(expect.objectContaining({ received: 4, inserted: 1, pending: 1, duplicates: 0, rejected: 2 }));
-    expect(res.headers.location).toBe(`/v1/ingest-jobs/${summary.jobId}`);
-    const job = (await inject({ method: 'GET', url: `/v1/ingest-jobs/${summary.jobId}`, headers: as(batchJob) })).json();
+    expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
+    const lines = res.body.trim().split('\n').map((line) => JSON.parse(line));
+    const { jobId } = lines[0];
+    expect(res.headers.location).toBe(`/v1/ingest-jobs/${jobId}`);
+    expect(lines[1]).toEqual({ progress: { received: 4, inserted: 1, pending: 1, duplicates: 0, rejected: 2 } });
+    expect(lines.at(-1)).toEqual({ jobId, summary: { received: 4, inserted: 1, pending: 1, duplicates: 0, rejected: 2 } });
+    const job = (await inject({ method: 'GET', url: `/v1/ingest-jobs/${jobId}`, headers: as(batchJob) })).json();
     expect(job.status).toBe('succeeded');
     expect(job.rejectedLines.map((l: { line: number }) => l.line)).toEqual([2, 3]);
     expect(job.rejectedLines[0].reason).toMatch(/not valid JSON/);

@@ -65,11 +65,12 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         summary: `Ingest up to ${MAX_JSON_BATCH} transactions (JSON), or any number as an NDJSON stream`,
         description:
           'JSON: `{ "items": [TransactionInput…] }` → a result per row (inserted, pending — customer not known yet —, duplicate, rejected with the reason). ' +
-          '`Content-Type: application/x-ndjson`: one TransactionInput per line → a summary and an ingest job (`GET /v1/ingest-jobs/{id}`) ' +
-          'whose progress shows while it runs and which keeps the rejected lines with their numbers and reasons.',
+          '`Content-Type: application/x-ndjson`: one TransactionInput per line → an NDJSON answer: `{ jobId }` at once, `{ progress }` ' +
+          'after every chunk of 5,000 lines, `{ jobId, summary }` last; the ingest job (`GET /v1/ingest-jobs/{id}`, also in `Location`) ' +
+          'shows the same progress and keeps the rejected lines with their numbers and reasons.',
         body: z.object({ items: z.array(z.unknown().describe('a TransactionInput')).min(1).max(MAX_JSON_BATCH) }),
         response: {
-          200: z.union([z.object({ results: z.array(RowResult), summary: IngestSummary }), IngestSummary.extend({ jobId: z.uuid() })]),
+          200: z.object({ results: z.array(RowResult), summary: IngestSummary }),
           ...problemResponses(400, 401, 403, 413, 415),
         },
       },
@@ -88,34 +89,40 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         .insertInto('ingest_job')
         .values({ id: jobId, status: 'running', principal_subject: request.principal.subject, dealer_id: dealerScope(request.principal) ?? null, rejected_lines: '[]', created_at: context.runtime.now().toISOString() })
         .execute();
-      const total = { received: 0, inserted: 0, duplicates: 0, pending: 0, rejected: 0 };
-      let kept = 0;
-      try {
-        for await (const lines of ndjsonChunks(body, NDJSON_CHUNK)) {
-          const results = [
-            ...lines.flatMap((line) => ('error' in line ? [{ index: line.index, status: 'rejected' as const, reason: line.error }] : [])),
-            ...(await ingestChunk(lines.filter((line): line is { index: number; value: unknown } => 'value' in line), ingest)),
-          ];
-          const summary = summarise(results);
-          for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += summary[key];
-          const rejectedLines = results
-            .filter((r) => r.status === 'rejected')
-            .sort((a, b) => a.index - b.index)
-            .slice(0, Math.max(0, MAX_REJECTED_KEPT - kept))
-            .map((r) => ({ line: r.index + 1, reason: r.reason ?? '' }));
-          kept += rejectedLines.length;
-          await progress(context.db, jobId, summary, rejectedLines);
+      // The answer streams as NDJSON: the job id at once, progress after every chunk, the summary last.
+      // Headers and bytes flow while a long ingest runs, so no proxy timeout cuts it off.
+      const lines = async function* (stream: Readable): AsyncGenerator<string> {
+        const total = { received: 0, inserted: 0, duplicates: 0, pending: 0, rejected: 0 };
+        let kept = 0;
+        yield `${JSON.stringify({ jobId })}\n`;
+        try {
+          for await (const chunk of ndjsonChunks(stream, NDJSON_CHUNK)) {
+            const results = [
+              ...chunk.flatMap((line) => ('error' in line ? [{ index: line.index, status: 'rejected' as const, reason: line.error }] : [])),
+              ...(await ingestChunk(chunk.filter((line): line is { index: number; value: unknown } => 'value' in line), ingest)),
+            ];
+            const summary = summarise(results);
+            for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += summary[key];
+            const rejectedLines = results
+              .filter((r) => r.status === 'rejected')
+              .sort((a, b) => a.index - b.index)
+              .slice(0, Math.max(0, MAX_REJECTED_KEPT - kept))
+              .map((r) => ({ line: r.index + 1, reason: r.reason ?? '' }));
+            kept += rejectedLines.length;
+            await progress(context.db, jobId, summary, rejectedLines);
+            yield `${JSON.stringify({ progress: total })}\n`;
+          }
+          await context.db.updateTable('ingest_job').set({ status: 'succeeded', finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
+          yield `${JSON.stringify({ jobId, summary: total })}\n`;
+        } catch (error) {
+          const message = String(error instanceof Error ? error.message : error);
+          await context.db.updateTable('ingest_job').set({ status: 'failed', error: message, finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
+          request.log.error({ err: error, jobId }, 'ingest failed');
+          yield `${JSON.stringify({ jobId, error: 'the ingest failed; see the job for what was written' })}\n`;
         }
-        await context.db.updateTable('ingest_job').set({ status: 'succeeded', finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
-      } catch (error) {
-        await context.db
-          .updateTable('ingest_job')
-          .set({ status: 'failed', error: String(error instanceof Error ? error.message : error), finished_at: context.runtime.now().toISOString() })
-          .where('id', '=', jobId)
-          .execute();
-        throw error;
-      }
-      return reply.header('location', `/v1/ingest-jobs/${jobId}`).send({ jobId, ...total });
+      };
+      // Streams bypass response serialization; the schema documents the JSON form.
+      return reply.header('location', `/v1/ingest-jobs/${jobId}`).type('application/x-ndjson').send(Readable.from(lines(body)) as never);
     },
   );
 
