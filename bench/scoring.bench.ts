@@ -122,7 +122,7 @@ async function main() {
     psql('select count(*) from (select customer_id, count(*), sum(amount_base), max(occurred_at) from scoring.transaction group by customer_id) g');
     const groupSeconds = Number(process.hrtime.bigint() - groupStart) / 1e9;
     const runStart = process.hrtime.bigint();
-    const run = await fetch(`${api}/v1/scoring/runs`, { method: 'POST', headers: ADMIN });
+    const run = await fetch(`${api}/v1/scoring/runs`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{}' });
     const runBody = (await run.json()) as { id?: string };
     let runResult = `failed to start: ${run.status} ${JSON.stringify(runBody).slice(0, 200)}`;
     if (run.status === 202 && runBody.id) {
