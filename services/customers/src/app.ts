@@ -4,11 +4,14 @@ import {
   createOutboxRelay,
   hasTrigramSupport,
   migrateToLatest,
+  startEventConsumer,
   type App,
   type ServiceContext,
   type StartedService,
 } from '@crm/platform';
+import { Topics } from '@crm/domain';
 import type { Db } from './db/customer.repository';
+import { timelineHandlers } from './events/timeline.consumer';
 import { CUSTOMERS_SCHEMA, customersMigrations } from './db/migrations';
 import { batchRoutes } from './routes/batch.routes';
 import { customerRelationRoutes } from './routes/customer-relations.routes';
@@ -26,9 +29,17 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
   await migrateToLatest(context.db, customersMigrations);
   const db = context.db.withSchema(CUSTOMERS_SCHEMA) as unknown as Db;
   const outbox = createOutbox('/crm/customers', runtime);
-  await bus.ensureTopics(['crm.customers']);
+  await bus.ensureTopics([Topics.customers]);
   const relay = createOutboxRelay({ db, schema: CUSTOMERS_SCHEMA, bus, logger: logger.child({ component: 'outbox-relay' }) });
   relay.start();
+  const timeline = await startEventConsumer({
+    db,
+    bus,
+    logger: logger.child({ component: 'timeline' }),
+    groupId: 'customers.timeline',
+    topics: [Topics.scoring],
+    handlers: timelineHandlers(),
+  });
 
   const app = await createApp({
     name: 'customers',
@@ -55,5 +66,11 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
   customerRelationRoutes(app, routeContext);
   batchRoutes(app, routeContext);
   referenceDataRoutes(app, routeContext);
-  return { app, stop: () => relay.stop() };
+  return {
+    app,
+    stop: async () => {
+      await timeline.close();
+      await relay.stop();
+    },
+  };
 }

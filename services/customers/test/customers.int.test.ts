@@ -1,5 +1,6 @@
-import { CloudEvent } from '@crm/domain';
-import { readTopic } from '@crm/testkit';
+import { CloudEvent, ScoringEvents } from '@crm/domain';
+import { cloudEventOf, systemRuntime } from '@crm/platform';
+import { eventually, readTopic } from '@crm/testkit';
 import type { InjectOptions } from 'light-my-request';
 import { sql } from 'kysely';
 import { admin, analyst, as, dealerPrincipal, erp, startCustomers, type Harness } from './harness';
@@ -251,6 +252,19 @@ describe('dealer isolation (directly against the service)', () => {
     const patch = await inject({ method: 'PATCH', url: `/v1/customers/${other.id}`, headers: as(dealerPrincipal(d1.id), { 'if-match': '"1"' }), payload: { lifecycleStage: 'churned' } });
     expect(patch.statusCode).toBe(404);
     expect((await inject({ method: 'GET', url: `/v1/customers/${other.id}`, headers: as(admin) })).json().lifecycleStage).toBe('prospect');
+  });
+});
+
+describe('timeline from other services', () => {
+  it("records another service's events about the customer on its timeline", async () => {
+    const c = (await inject({ method: 'POST', url: '/v1/customers', headers: as(admin), payload: person({ givenName: 'Tiered' }) })).json();
+    const event = cloudEventOf('/crm/scoring', systemRuntime, ScoringEvents.tierChanged, { customerId: c.id, from: 'Silver', to: 'Gold', reason: 'rules' });
+    await h.bus.publish(ScoringEvents.tierChanged.topic, [{ key: c.id, value: JSON.stringify(event) }]);
+    const entry = await eventually('the tier change on the timeline', async () => {
+      const page = (await inject({ method: 'GET', url: `/v1/customers/${c.id}/timeline`, headers: as(admin) })).json();
+      return page.items.find((e: { type: string }) => e.type === 'crm.scoring.tier-changed.v1');
+    });
+    expect(entry).toEqual(expect.objectContaining({ source: '/crm/scoring', data: expect.objectContaining({ from: 'Silver', to: 'Gold' }) }));
   });
 });
 
