@@ -66,12 +66,14 @@ function checkRow(index: number, value: unknown, context: IngestContext, latest:
   return row;
 }
 
-/**
- * Ingests one chunk: rows are checked one by one, then every accepted row is written with one
- * set-based statement in one transaction. A row for an unknown customer is kept pending; the same
- * (source system, external id) twice is a duplicate, never a second sale.
- */
-export async function ingestChunk(raw: { index: number; value: unknown }[], context: IngestContext): Promise<RowResult[]> {
+/** A chunk after the checks that need no database: the rows refused so far and the rows to write. */
+export interface CheckedChunk {
+  refused: RowResult[];
+  accepted: { index: number; row: TransactionInput }[];
+}
+
+/** Checks a chunk's rows one by one (CPU only), refusing duplicates within the chunk. */
+export function checkChunk(raw: { index: number; value: unknown }[], context: IngestContext): CheckedChunk {
   const latest = context.runtime.now().getTime() + context.clockSkewMs;
   const results: RowResult[] = [];
   const accepted: { index: number; row: TransactionInput }[] = [];
@@ -90,6 +92,16 @@ export async function ingestChunk(raw: { index: number; value: unknown }[], cont
     seen.add(key);
     accepted.push({ index, row: checked });
   }
+  return { refused: results, accepted };
+}
+
+/**
+ * Writes a checked chunk with one set-based statement in one transaction. A row for an unknown
+ * customer is kept pending; the same (source system, external id) twice is a duplicate, never a
+ * second sale.
+ */
+export async function writeChunk({ refused, accepted }: CheckedChunk, context: IngestContext): Promise<RowResult[]> {
+  const results = [...refused];
   if (accepted.length > 0) {
     results.push(
       ...(await context.write(async (trx) => {
@@ -139,6 +151,11 @@ export async function ingestChunk(raw: { index: number; value: unknown }[], cont
     );
   }
   return results.sort((a, b) => a.index - b.index);
+}
+
+/** Checks and writes one chunk. */
+export async function ingestChunk(raw: { index: number; value: unknown }[], context: IngestContext): Promise<RowResult[]> {
+  return writeChunk(checkChunk(raw, context), context);
 }
 
 export function summarise(results: Pick<RowResult, 'status'>[]): IngestSummary {

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ScoringDb } from '../db/scoring.repository';
 import { authorize } from '../domain/access';
-import { IngestSummary, ingestChunk, RowResult, summarise, type IngestContext } from '../domain/transaction-ingest.service';
+import { checkChunk, IngestSummary, ingestChunk, RowResult, summarise, writeChunk, type IngestContext } from '../domain/transaction-ingest.service';
 import type { ScoringRouteContext } from './route-context';
 
 const MAX_JSON_BATCH = 10_000;
@@ -96,11 +96,10 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         let kept = 0;
         yield `${JSON.stringify({ jobId })}\n`;
         try {
-          for await (const chunk of ndjsonChunks(stream, NDJSON_CHUNK)) {
-            const results = [
-              ...chunk.flatMap((line) => ('error' in line ? [{ index: line.index, status: 'rejected' as const, reason: line.error }] : [])),
-              ...(await ingestChunk(chunk.filter((line): line is { index: number; value: unknown } => 'value' in line), ingest)),
-            ];
+          // Pipelined: the next chunk is parsed and checked (CPU) while the previous one is written (database).
+          let writing: Promise<RowResult[]> | undefined;
+          const finish = async function* (done: Promise<RowResult[]>) {
+            const results = await done;
             const summary = summarise(results);
             for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += summary[key];
             const rejectedLines = results
@@ -111,7 +110,16 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
             kept += rejectedLines.length;
             await progress(context.db, jobId, summary, rejectedLines);
             yield `${JSON.stringify({ progress: total })}\n`;
+          };
+          for await (const chunk of ndjsonChunks(stream, NDJSON_CHUNK)) {
+            const checked = checkChunk(chunk.filter((line): line is { index: number; value: unknown } => 'value' in line), ingest);
+            checked.refused.push(...chunk.flatMap((line) => ('error' in line ? [{ index: line.index, status: 'rejected' as const, reason: line.error }] : [])));
+            if (writing) yield* finish(writing);
+            writing = writeChunk(checked, ingest);
+            // Handled where it is awaited, one chunk later; this keeps a failure meanwhile from counting as unhandled.
+            writing.catch(() => undefined);
           }
+          if (writing) yield* finish(writing);
           await context.db.updateTable('ingest_job').set({ status: 'succeeded', finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
           yield `${JSON.stringify({ jobId, summary: total })}\n`;
         } catch (error) {
