@@ -1,5 +1,152 @@
-import type { App } from '@crm/platform';
+import { authorize as authorizeRule, decodeCursor, etagOf, IfMatchHeaders, PageQuery, pageOf, paginate, problem, problemResponses, Problems, type AccessRule, type App } from '@crm/platform';
+import { z } from 'zod';
+import { authorize } from '../domain/access';
+import { TIER_FIELDS } from '../domain/rules';
+import { removeTierOverride, setTierOverride } from '../domain/tiers/tier-override.service';
+import { loadTierSet, replaceTierSet, type TierSet } from '../domain/tiers/tier-set.repository';
 import type { ScoringRouteContext } from './route-context';
 
-// Placeholder: the routes land with their feature.
-export function tierRoutes(_app: App, _context: ScoringRouteContext): void {}
+const tags = ['tiers'];
+/** Manual tiers are a sales decision as much as an admin one; dealers and systems may not set them. */
+const overrideAccess: AccessRule = { staff: ['admin', 'sales'], dealer: false, integration: false };
+
+const Tier = z
+  .object({
+    name: z.string(),
+    rank: z.number().int().describe('1 = top tier'),
+    rule: z
+      .object({ field: z.string(), min: z.number().optional(), max: z.number().optional() })
+      .describe(`min ≤ value < max over one numeric score field shared by the set (${TIER_FIELDS.join(', ')}); the top tier has no max, the lowest no min`),
+  })
+  .meta({ id: 'Tier' });
+const TierList = z.object({ items: z.array(Tier) }).meta({ id: 'TierSet' });
+
+const TierOverride = z
+  .object({
+    customerId: z.uuid(),
+    tier: z.string(),
+    reason: z.string(),
+    expiresAt: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    currentTier: z.string().nullable(),
+  })
+  .meta({ id: 'TierOverride' });
+
+const TierHistoryEntry = z
+  .object({
+    from: z.string().nullable(),
+    to: z.string(),
+    reason: z.string().describe('rules, override, override-expired or grace-period-ended'),
+    changedAt: z.string(),
+  })
+  .meta({ id: 'TierHistoryEntry' });
+
+const listOf = (set: TierSet) => ({ items: set.tiers.map(({ name, rank, rule }) => ({ name, rank, rule })) });
+
+export function tierRoutes(app: App, context: ScoringRouteContext): void {
+  const tierContext = { outbox: context.outbox, runtime: context.runtime };
+
+  app.get(
+    '/v1/tiers',
+    { schema: { tags, summary: 'The tier set, top tier first; the ETag names the whole set', response: { 200: TierList, ...problemResponses(401, 403) } } },
+    async (request, reply) => {
+      authorize(request.principal, 'read');
+      // The first read seeds the default set (VIP, Gold, Silver, Bronze, Regular) when there is none.
+      const set = await loadTierSet(context.db);
+      return reply.header('etag', etagOf(set.version)).send(listOf(set));
+    },
+  );
+
+  app.put(
+    '/v1/tiers',
+    {
+      schema: {
+        tags,
+        summary: 'Replace the whole tier set (admin; If-Match with the set’s ETag)',
+        description:
+          'The tiers must partition every value of one score field: ranks rise with the values, adjacent ranges meet exactly (a tier’s max is the min of the tier ranked above). ' +
+          'Overlaps, gaps and unknown fields → 422 `invalid-tier-set` with every problem and its path; nothing is written. ' +
+          'Tiers that segment rules or manual overrides name cannot be removed (409). Customers are re-tiered by the next scoring run.',
+        headers: IfMatchHeaders,
+        body: z.strictObject({ items: z.array(z.unknown()).describe('Tier[]') }),
+        response: { 200: TierList, ...problemResponses(400, 401, 403, 409, 412, 422, 428) },
+      },
+    },
+    async (request, reply) => {
+      authorize(request.principal, 'administer');
+      const set = await context.write((trx) => replaceTierSet(trx, request.body.items, request.headers['if-match']));
+      return reply.header('etag', etagOf(set.version)).send(listOf(set));
+    },
+  );
+
+  app.put(
+    '/v1/customers/:id/tier-override',
+    {
+      schema: {
+        tags,
+        summary: 'Set a customer’s tier by hand (admin, sales); applies at once and wins over the rules until it expires',
+        params: z.object({ id: z.uuid() }),
+        body: z.strictObject({
+          tier: z.string().min(1).max(50),
+          reason: z.string().trim().min(1).max(500),
+          expiresAt: z.iso.datetime({ offset: true }).optional().describe('When the override ends; the next tier assignment then reverts to the rule tier'),
+        }),
+        response: { 200: TierOverride, ...problemResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      authorizeRule(request.principal, overrideAccess, 'override tiers');
+      return context.write((trx) =>
+        setTierOverride(trx, tierContext, { customerId: request.params.id, ...request.body, createdBy: request.principal.subject }),
+      );
+    },
+  );
+
+  app.delete(
+    '/v1/customers/:id/tier-override',
+    {
+      schema: {
+        tags,
+        summary: 'End a customer’s tier override now: the tier reverts to the rule tier at once',
+        params: z.object({ id: z.uuid() }),
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      authorizeRule(request.principal, overrideAccess, 'override tiers');
+      await context.write((trx) => removeTierOverride(trx, tierContext, request.params.id));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/customers/:id/tier-history',
+    {
+      schema: {
+        tags,
+        summary: 'A customer’s tier changes, newest first; a dealer sees only its own customers',
+        params: z.object({ id: z.uuid() }),
+        querystring: PageQuery,
+        response: { 200: pageOf(TierHistoryEntry), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      authorize(request.principal, 'read');
+      if (request.principal.kind === 'dealer') {
+        const customer = await context.db.selectFrom('customer').select('dealer_id').where('id', '=', request.params.id).executeTakeFirst();
+        if (customer?.dealer_id !== request.principal.dealerId) throw problem(Problems.notFound, `customer ${request.params.id} does not exist`);
+      }
+      const after = decodeCursor(request.query.cursor, z.object({ id: z.string().regex(/^\d{1,19}$/) }));
+      let query = context.db.selectFrom('tier_history').selectAll().where('customer_id', '=', request.params.id);
+      if (after) query = query.where('id', '<', after.id);
+      const rows = await query.orderBy('id', 'desc').limit(request.query.limit + 1).execute();
+      return paginate(
+        rows,
+        request.query.limit,
+        (row) => ({ from: row.from_tier, to: row.to_tier, reason: row.reason, changedAt: new Date(row.changed_at).toISOString() }),
+        (row) => ({ id: String(row.id) }),
+      );
+    },
+  );
+}
