@@ -1,5 +1,88 @@
-import type { App } from '@crm/platform';
+import { problem, problemResponses, Problems, type App } from '@crm/platform';
+import { z } from 'zod';
+import { authorize } from '../domain/access';
+import { startRun, type RunRow } from '../domain/scores';
 import type { ScoringRouteContext } from './route-context';
 
-// Placeholder: the routes land with their feature.
-export function runRoutes(_app: App, _context: ScoringRouteContext): void {}
+const tags = ['runs'];
+
+const ScoringRun = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    trigger: z.string(),
+    step: z.enum(['scores', 'tiers', 'segments']).nullable().describe('what a running run is doing: scores → tiers → segments'),
+    customersScored: z.number().int(),
+    error: z.string().nullable(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ScoringRun' });
+
+const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+const view = (run: RunRow): z.infer<typeof ScoringRun> => ({
+  id: run.id,
+  status: run.status,
+  trigger: run.trigger,
+  step: run.step as z.infer<typeof ScoringRun>['step'],
+  customersScored: run.customers_scored,
+  error: run.error,
+  createdAt: new Date(run.created_at).toISOString(),
+  startedAt: iso(run.started_at),
+  finishedAt: iso(run.finished_at),
+});
+
+export function runRoutes(app: App, context: ScoringRouteContext): void {
+  app.post(
+    '/v1/scoring/runs',
+    {
+      schema: {
+        tags,
+        summary: 'Start a full scoring run (scores, then tiers, then segments) in the background',
+        description:
+          '202 with the run; poll `GET /v1/scoring/runs/{id}` (Location). One run at a time: while one is queued or running, ' +
+          'a POST answers 409 problem+json with `runId` (and Location) of the active run, which the caller can poll instead.',
+        body: z.strictObject({}).nullish().describe('no body, or {}'),
+        response: { 202: ScoringRun, ...problemResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      authorize(request.principal, 'administer');
+      const { started, run } = await startRun(context, `manual:${request.principal.subject}`);
+      if (!started) {
+        reply.header('location', `/v1/scoring/runs/${run.id}`);
+        throw problem(Problems.conflict, `scoring run ${run.id} is ${run.status}; poll it instead of starting another`, { runId: run.id });
+      }
+      return reply.code(202).header('location', `/v1/scoring/runs/${run.id}`).send(view(run));
+    },
+  );
+
+  app.get(
+    '/v1/scoring/runs',
+    {
+      schema: {
+        tags,
+        summary: 'The latest scoring runs, newest first',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+        response: { 200: z.object({ items: z.array(ScoringRun) }), ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      authorize(request.principal, 'administer');
+      const rows = await context.db.selectFrom('scoring_run').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(request.query.limit).execute();
+      return { items: rows.map(view) };
+    },
+  );
+
+  app.get(
+    '/v1/scoring/runs/:id',
+    { schema: { tags, summary: 'A scoring run: status, step, customers scored, timestamps', params: z.object({ id: z.uuid() }), response: { 200: ScoringRun, ...problemResponses(400, 401, 403, 404) } } },
+    async (request) => {
+      authorize(request.principal, 'administer');
+      const run = await context.db.selectFrom('scoring_run').selectAll().where('id', '=', request.params.id).executeTakeFirst();
+      if (!run) throw problem(Problems.notFound, `scoring run ${request.params.id} does not exist`);
+      return view(run);
+    },
+  );
+}

@@ -1,0 +1,113 @@
+import type { Logger, Outbox, Runtime } from '@crm/platform';
+import { Cron } from 'croner';
+import { sql, type Selectable } from 'kysely';
+import type { ScoringDb } from '../../db/scoring.repository';
+import type { ScoringRunTable } from '../../db/tables';
+import { refreshSegments } from '../segments/segment-membership.service';
+import { assignTiers } from '../tiers/tier-assignment.service';
+import { recomputeOptionsOf, recomputeScores } from './score.service';
+import type { ScoringConfig } from '../../config';
+
+/** What a run needs: the route context of the service has all of it. */
+export interface RunContext {
+  db: ScoringDb;
+  outbox: Outbox;
+  runtime: Runtime;
+  config: ScoringConfig;
+  write: <T>(work: (trx: ScoringDb) => Promise<T>) => Promise<T>;
+}
+
+export type RunRow = Selectable<ScoringRunTable>;
+
+/** A run left 'running' this long is taken as abandoned (its process died) and no longer blocks new runs. */
+const ABANDONED_AFTER_MS = 6 * 3_600_000;
+/** Serialises run starts across connections and service instances. */
+const RUN_LOCK = 0x5c0_12e;
+
+/** Runs executing in this process, per context, so a stop can wait for them. */
+const inFlight = new WeakMap<RunContext, Set<Promise<void>>>();
+
+/**
+ * Starts a full run unless one is queued or running: `{ started: true, run }` for the new run (already
+ * executing in the background of this process), `{ started: false, run }` with the active run otherwise.
+ * The check and the insert hold a transaction-level advisory lock, so two concurrent starts cannot both win.
+ */
+export async function startRun(context: RunContext, trigger: string): Promise<{ started: boolean; run: RunRow }> {
+  const outcome = await context.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${RUN_LOCK})`.execute(trx);
+    const now = context.runtime.now();
+    await trx
+      .updateTable('scoring_run')
+      .set({ status: 'failed', error: 'abandoned: the run did not finish (its process stopped?)', finished_at: now.toISOString() })
+      .where('status', 'in', ['queued', 'running'])
+      .where('created_at', '<', new Date(now.getTime() - ABANDONED_AFTER_MS))
+      .execute();
+    const active = await trx.selectFrom('scoring_run').selectAll().where('status', 'in', ['queued', 'running']).orderBy('created_at').executeTakeFirst();
+    if (active) return { started: false, run: active };
+    const run = await trx
+      .insertInto('scoring_run')
+      .values({ id: context.runtime.newId(), status: 'queued', trigger, step: null, error: null, created_at: now.toISOString(), started_at: null, finished_at: null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { started: true, run };
+  });
+  if (outcome.started) track(context, executeRun(context, outcome.run.id));
+  return outcome;
+}
+
+/** recomputeScores → assignTiers → refreshSegments, the run row showing the step; failures end up on the row. */
+export async function executeRun(context: RunContext, runId: string): Promise<void> {
+  const { db, runtime } = context;
+  const step = (values: Partial<Pick<ScoringRunTable, 'status' | 'step' | 'error'>> & { customers_scored?: number; started_at?: string; finished_at?: string }) =>
+    db.updateTable('scoring_run').set(values).where('id', '=', runId).execute();
+  try {
+    await step({ status: 'running', step: 'scores', started_at: runtime.now().toISOString() });
+    const options = recomputeOptionsOf(context.config, runtime.now());
+    const { scored } = await context.write((trx) => recomputeScores(trx, options));
+    await step({ step: 'tiers', customers_scored: scored });
+    await context.write((trx) => assignTiers(trx, { outbox: context.outbox, runtime, graceDays: context.config.SCORING_TIER_GRACE_DAYS }));
+    await step({ step: 'segments' });
+    await context.write((trx) => refreshSegments(trx, { outbox: context.outbox, runtime }));
+    await step({ status: 'succeeded', step: null, finished_at: runtime.now().toISOString() });
+  } catch (error) {
+    await step({ status: 'failed', error: error instanceof Error ? error.message : String(error), finished_at: runtime.now().toISOString() }).catch(() => undefined);
+  }
+}
+
+function track(context: RunContext, run: Promise<void>): void {
+  const runs = inFlight.get(context) ?? new Set<Promise<void>>();
+  inFlight.set(context, runs);
+  runs.add(run);
+  void run.finally(() => runs.delete(run));
+}
+
+/** Waits for the runs this process executes for `context`. */
+export async function settleRuns(context: RunContext): Promise<void> {
+  await Promise.all([...(inFlight.get(context) ?? [])]);
+}
+
+export interface NightlyRuns {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the nightly full run on SCORING_NIGHTLY_CRON (default `0 2 * * *`). A tick while a run is
+ * active does nothing (startRun returns the active run). stop() ends the schedule and waits for runs.
+ */
+export function startNightlyRuns(context: RunContext, logger?: Logger): NightlyRuns {
+  const { SCORING_NIGHTLY_CRON: pattern } = context.config;
+  const job = new Cron(pattern, { protect: true }, async () => {
+    try {
+      const { started, run } = await startRun(context, 'nightly');
+      logger?.info({ runId: run.id, started }, started ? 'nightly scoring run started' : 'nightly scoring run skipped: a run is active');
+    } catch (error) {
+      logger?.error({ err: error }, 'nightly scoring run could not start');
+    }
+  });
+  return {
+    async stop() {
+      job.stop();
+      await settleRuns(context);
+    },
+  };
+}
