@@ -3,6 +3,7 @@ import { createApp, createOutbox, createOutboxRelay, migrateToLatest, startEvent
 import { scoringConfigOf } from './config';
 import { SCORING_SCHEMA, scoringMigrations } from './db/migrations';
 import type { ScoringDb } from './db/scoring.repository';
+import { startNightlyRuns } from './domain/scores';
 import { customerProjectionHandlers } from './events/customer-projection.consumer';
 import { exchangeRateRoutes } from './routes/exchange-rates.routes';
 import type { ScoringRouteContext } from './routes/route-context';
@@ -30,7 +31,7 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
     logger: logger.child({ component: 'customer-projection' }),
     groupId: 'scoring.customer-projection',
     topics: [Topics.customers],
-    handlers: customerProjectionHandlers(),
+    handlers: customerProjectionHandlers({ outbox, runtime }),
   });
 
   const app = await createApp({
@@ -57,9 +58,12 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
   for (const routes of [transactionRoutes, exchangeRateRoutes, scoreRoutes, runRoutes, modelRoutes, tierRoutes, segmentRoutes, reportRoutes]) {
     routes(app, routeContext);
   }
+  const nightly = startNightlyRuns(routeContext, logger.child({ component: 'nightly-runs' }));
   return {
     app,
     stop: async () => {
+      // Ends the cron and waits for runs in flight, manual ones included.
+      await nightly.stop();
       await customers.close();
       await relay.stop();
     },

@@ -2,6 +2,7 @@ import { CustomerEvents, type CloudEvent, type CustomerSnapshot, type EventData 
 import type { EventHandler } from '@crm/platform';
 import { sql } from 'kysely';
 import type { ScoringDb } from '../db/scoring.repository';
+import { refreshSegments, type SegmentContext } from '../domain/segments/segment-membership.service';
 
 const table = (name: string) => sql.table(`scoring.${name}`);
 
@@ -52,7 +53,7 @@ async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): 
         select system, external_id from ${table('customer_external_id')} where customer_id = ${customer.id}))`.execute(trx);
 }
 
-export function customerProjectionHandlers(): Record<string, EventHandler> {
+export function customerProjectionHandlers(context: SegmentContext): Record<string, EventHandler> {
   return {
     [CustomerEvents.created.type]: async (trx, event: CloudEvent) => {
       const data = event.data as EventData<typeof CustomerEvents.created>;
@@ -74,10 +75,14 @@ export function customerProjectionHandlers(): Record<string, EventHandler> {
     [CustomerEvents.erased.type]: async (trx, event) => {
       const { customerId } = event.data as EventData<typeof CustomerEvents.erased>;
       const db = trx as ScoringDb;
-      // Sales stay (revenue is the company's), the link to the person goes.
+      // Sales stay (revenue is the company's), the link to the person goes, and so does all we derived.
       await db.updateTable('transaction').set({ customer_id: null, customer_ref_system: null, customer_ref_id: null }).where('customer_id', '=', customerId).execute();
-      await db.deleteFrom('customer_external_id').where('customer_id', '=', customerId).execute();
+      for (const derived of ['customer_external_id', 'customer_score', 'tier_history', 'tier_override', 'tier_downgrade_pending'] as const) {
+        await db.deleteFrom(derived).where('customer_id', '=', customerId).execute();
+      }
       await db.deleteFrom('customer').where('id', '=', customerId).execute();
+      // No longer in the projection, the customer leaves every segment (with segment-left events).
+      await refreshSegments(db, context, { customerIds: [customerId] });
     },
   };
 }
