@@ -3,7 +3,7 @@ import { createApp, createOutbox, createOutboxRelay, migrateToLatest, startEvent
 import { scoringConfigOf } from './config';
 import { SCORING_SCHEMA, scoringMigrations } from './db/migrations';
 import type { ScoringDb } from './db/scoring.repository';
-import { startNightlyRuns } from './domain/scores';
+import { rescoreAfterIngest, startNightlyRuns } from './domain/scores';
 import { customerProjectionHandlers } from './events/customer-projection.consumer';
 import { exchangeRateRoutes } from './routes/exchange-rates.routes';
 import type { ScoringRouteContext } from './routes/route-context';
@@ -44,16 +44,15 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
       { name: 'broker', check: () => bus.ping() },
     ],
   });
+  const write: ScoringRouteContext['write'] = async (work) => {
+    const result = await db.transaction().execute(work);
+    relay.wake();
+    return result;
+  };
+  const runContext = { db, outbox, runtime, config, write };
   const routeContext: ScoringRouteContext = {
-    db,
-    outbox,
-    runtime,
-    config,
-    write: async (work) => {
-      const result = await db.transaction().execute(work);
-      relay.wake();
-      return result;
-    },
+    ...runContext,
+    rescore: (customerIds) => rescoreAfterIngest(runContext, customerIds, logger.child({ component: 'rescore' })),
   };
   for (const routes of [transactionRoutes, exchangeRateRoutes, scoreRoutes, runRoutes, modelRoutes, tierRoutes, segmentRoutes, reportRoutes]) {
     routes(app, routeContext);

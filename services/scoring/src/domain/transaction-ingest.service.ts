@@ -29,6 +29,12 @@ export const RowResult = z.object({
   id: z.uuid().optional(),
   reason: z.string().optional(),
 });
+
+/** A chunk's answer: a result per row, and the customers it gave new purchases (to rescore). */
+export interface ChunkOutcome {
+  results: RowResult[];
+  customerIds: string[];
+}
 export type RowResult = z.infer<typeof RowResult>;
 
 export const IngestSummary = z.object({
@@ -100,8 +106,9 @@ export function checkChunk(raw: { index: number; value: unknown }[], context: In
  * customer is kept pending; the same (source system, external id) twice is a duplicate, never a
  * second sale.
  */
-export async function writeChunk({ refused, accepted }: CheckedChunk, context: IngestContext): Promise<RowResult[]> {
+export async function writeChunk({ refused, accepted }: CheckedChunk, context: IngestContext): Promise<ChunkOutcome> {
   const results = [...refused];
+  const customerIds = new Set<string>();
   if (accepted.length > 0) {
     results.push(
       ...(await context.write(async (trx) => {
@@ -144,17 +151,20 @@ export async function writeChunk({ refused, accepted }: CheckedChunk, context: I
         const inserted = await insertTransactions(trx, writes);
         for (const write of writes) {
           if (!inserted.has(write.id)) chunkResults.push({ index: write.index, status: 'duplicate' });
-          else chunkResults.push({ index: write.index, status: write.customer_id ? 'inserted' : 'pending', id: write.id });
+          else {
+            chunkResults.push({ index: write.index, status: write.customer_id ? 'inserted' : 'pending', id: write.id });
+            if (write.customer_id) customerIds.add(write.customer_id);
+          }
         }
         return chunkResults;
       })),
     );
   }
-  return results.sort((a, b) => a.index - b.index);
+  return { results: results.sort((a, b) => a.index - b.index), customerIds: [...customerIds] };
 }
 
 /** Checks and writes one chunk. */
-export async function ingestChunk(raw: { index: number; value: unknown }[], context: IngestContext): Promise<RowResult[]> {
+export async function ingestChunk(raw: { index: number; value: unknown }[], context: IngestContext): Promise<ChunkOutcome> {
   return writeChunk(checkChunk(raw, context), context);
 }
 

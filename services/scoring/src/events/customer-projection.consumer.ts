@@ -58,10 +58,12 @@ export function customerProjectionHandlers(context: SegmentContext): Record<stri
     [CustomerEvents.created.type]: async (trx, event: CloudEvent) => {
       const data = event.data as EventData<typeof CustomerEvents.created>;
       await project(trx as ScoringDb, data.customer, event.time);
+      await refreshSegments(trx as ScoringDb, context, { customerIds: [data.customer.id] });
     },
     [CustomerEvents.updated.type]: async (trx, event) => {
       const data = event.data as EventData<typeof CustomerEvents.updated>;
       await project(trx as ScoringDb, data.customer, event.time);
+      await refreshSegments(trx as ScoringDb, context, { customerIds: [data.customer.id] });
     },
     [CustomerEvents.merged.type]: async (trx, event) => {
       const { survivorId, mergedId, survivor } = event.data as EventData<typeof CustomerEvents.merged>;
@@ -71,6 +73,8 @@ export function customerProjectionHandlers(context: SegmentContext): Record<stri
       await db.deleteFrom('customer_external_id').where('customer_id', '=', mergedId).execute();
       await db.deleteFrom('customer').where('id', '=', mergedId).execute();
       await project(db, survivor, event.time);
+      // The duplicate leaves its segments; the survivor's memberships follow its merged data.
+      await refreshSegments(db, context, { customerIds: [mergedId, survivorId] });
     },
     [CustomerEvents.erased.type]: async (trx, event) => {
       const { customerId } = event.data as EventData<typeof CustomerEvents.erased>;

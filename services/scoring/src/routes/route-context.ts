@@ -10,4 +10,6 @@ export interface ScoringRouteContext {
   config: ScoringConfig;
   /** Runs `work` in one transaction, then wakes the outbox relay. */
   write: <T>(work: (trx: ScoringDb) => Promise<T>) => Promise<T>;
+  /** Brings the scores, tiers and segments of these customers up to date (after an ingest). */
+  rescore: (customerIds: ReadonlySet<string>) => Promise<void>;
 }

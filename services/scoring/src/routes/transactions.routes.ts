@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ScoringDb } from '../db/scoring.repository';
 import { authorize } from '../domain/access';
-import { checkChunk, IngestSummary, ingestChunk, RowResult, summarise, writeChunk, type IngestContext } from '../domain/transaction-ingest.service';
+import { checkChunk, IngestSummary, ingestChunk, RowResult, summarise, writeChunk, type ChunkOutcome, type IngestContext } from '../domain/transaction-ingest.service';
 import type { ScoringRouteContext } from './route-context';
 
 const MAX_JSON_BATCH = 10_000;
@@ -80,7 +80,8 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
       const ingest = ingestContext(request.principal);
       const body: unknown = request.body;
       if (!(body instanceof Readable)) {
-        const results = await ingestChunk((body as { items: unknown[] }).items.map((value, index) => ({ index, value })), ingest);
+        const { results, customerIds } = await ingestChunk((body as { items: unknown[] }).items.map((value, index) => ({ index, value })), ingest);
+        await context.rescore(new Set(customerIds));
         return { results, summary: summarise(results) };
       }
       if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/x-ndjson') throw problem(Problems.unsupportedMediaType);
@@ -97,9 +98,11 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         yield `${JSON.stringify({ jobId })}\n`;
         try {
           // Pipelined: the next chunk is parsed and checked (CPU) while the previous one is written (database).
-          let writing: Promise<RowResult[]> | undefined;
-          const finish = async function* (done: Promise<RowResult[]>) {
-            const results = await done;
+          let writing: Promise<ChunkOutcome> | undefined;
+          const affected = new Set<string>();
+          const finish = async function* (done: Promise<ChunkOutcome>) {
+            const { results, customerIds } = await done;
+            for (const id of customerIds) affected.add(id);
             const summary = summarise(results);
             for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += summary[key];
             const rejectedLines = results
@@ -120,6 +123,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
             writing.catch(() => undefined);
           }
           if (writing) yield* finish(writing);
+          await context.rescore(affected);
           await context.db.updateTable('ingest_job').set({ status: 'succeeded', finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
           yield `${JSON.stringify({ jobId, summary: total })}\n`;
         } catch (error) {

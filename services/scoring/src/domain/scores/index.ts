@@ -7,3 +7,4 @@ export type { ScoreSettings } from './score.settings';
 export { executeRun, settleRuns, startNightlyRuns, startRun } from './scoring-run.service';
 export type { NightlyRuns, RunContext, RunRow } from './scoring-run.service';
 export { fitClvModel } from './clv-fit.service';
+export { rescoreAfterIngest } from './rescore.service';
