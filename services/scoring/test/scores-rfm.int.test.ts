@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CustomerEvents } from '@crm/domain';
-import { cloudEventOf, systemRuntime } from '@crm/platform';
+import { cloudEventOf, createOutbox, systemRuntime } from '@crm/platform';
 import { eventually } from '@crm/testkit';
 import { sql } from 'kysely';
 import type { ScoringDb } from '../src/db/scoring.repository';
 import { recomputeScores, rescoreCustomers } from '../src/domain/scores';
-import { as, batchJob, snapshot, startScoring, type ScoringHarness } from './harness';
+import { assignTiers } from '../src/domain/tiers/tier-assignment.service';
+import { admin, as, batchJob, snapshot, startScoring, type ScoringHarness } from './harness';
 
 const NOW = new Date('2026-10-01T00:00:00Z');
 const WINDOW_DAYS = 365;
@@ -205,5 +206,25 @@ describe('recomputeScores against an independent oracle', () => {
     await db.transaction().execute((trx) => recomputeScores(trx, { now: later, windowDays: WINDOW_DAYS }));
     const full = (await scores()).get(target);
     expect({ ...full, scored_at: null }).toEqual({ ...after.get(target), scored_at: null });
+  });
+
+  it('assigns tiers equal to an independent computation of the ranges', async () => {
+    await db.transaction().execute((trx) => recomputeScores(trx, { now: NOW, windowDays: WINDOW_DAYS }));
+    // Thresholds inside this data set's revenues (CNY), so every tier is populated.
+    const bounds = [['Platinum', 200], ['Gold', 100], ['Silver', 50], ['Bronze', 20]] as const;
+    const items = [
+      ...bounds.map(([name, min], i) => ({ name, rank: i + 1, rule: { field: 'revenue', min, ...(i > 0 ? { max: bounds[i - 1]![1] } : {}) } })),
+      { name: 'Basic', rank: 5, rule: { field: 'revenue', max: 20 } },
+    ];
+    const current = await h.service.app.inject({ method: 'GET', url: '/v1/tiers', headers: as(admin) });
+    const put = await h.service.app.inject({ method: 'PUT', url: '/v1/tiers', headers: as(admin, { 'if-match': current.headers.etag as string }), payload: { items } });
+    expect(put.statusCode).toBe(200);
+    await db.transaction().execute((trx) => assignTiers(trx, { outbox: createOutbox('/crm/scoring', systemRuntime), runtime: systemRuntime, graceDays: 0 }));
+    const tierOf = (revenueCents: number) => bounds.find(([, min]) => revenueCents >= min * 100)?.[0] ?? 'Basic';
+    const actual = await scores();
+    // The oracle's revenues, plus the 5,000.00 sale the previous test added for customers[3].
+    const expected = oracle().map((e) => ({ ...e, revenueCents: e.revenueCents + (e.id === customers[3] ? 500_000 : 0) }));
+    expect(new Set(expected.map((e) => tierOf(e.revenueCents))).size).toBe(5);
+    for (const e of expected) expect({ id: e.id, tier: actual.get(e.id)?.tier }).toEqual({ id: e.id, tier: tierOf(e.revenueCents) });
   });
 });
