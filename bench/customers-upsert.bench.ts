@@ -7,18 +7,16 @@
  * The gateway and the customers service run as two processes, as in production (distributed mode).
  * BENCH_ROWS (default 200000), BENCH_BATCH (1000), BENCH_CONCURRENCY (requests in flight, 4).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { eventually, freePort } from '@crm/testkit';
-import pg from 'pg';
+import { freePort } from '@crm/testkit';
+import { ADMIN, secondsSince, startServices, withScratchDatabase } from './support';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ADMIN_KEY = process.env.CRM_ADMIN_API_KEY ?? 'crm-dev-admin-key';
 
 /** Seeded generator (mulberry32): the same rows every run. */
 function random(seed: number) {
@@ -60,93 +58,63 @@ function generate(count: number) {
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: SERVER });
-  await admin.connect();
-  const database = `crm_bench_${Date.now()}`;
-  await admin.query(`create database ${database}`);
-  const url = new URL(SERVER);
-  url.pathname = `/${database}`;
-  const [port, customersPort] = [await freePort(), await freePort()];
-  const env = {
-    ...process.env,
-    DATABASE_URL: url.toString(),
-    LOG_LEVEL: 'warn',
-    PORT: String(port),
-    CUSTOMERS_PORT: String(customersPort),
-    CUSTOMERS_URL: `http://127.0.0.1:${customersPort}`,
-  };
-  const processes: ChildProcess[] = [];
-  const items = generate(ROWS);
-  try {
-    for (const service of ['customers', 'gateway']) {
-      processes.push(spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', `services/${service}/src/main.ts`], { env, stdio: ['ignore', 'ignore', 'inherit'] }));
-    }
+  await withScratchDatabase('crm_bench', async (url) => {
+    const [port, customersPort] = [await freePort(), await freePort()];
+    const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', PORT: String(port), CUSTOMERS_PORT: String(customersPort), CUSTOMERS_URL: `http://127.0.0.1:${customersPort}` };
     const gateway = `http://127.0.0.1:${port}`;
-    await eventually('gateway and customers to be ready', async () => {
-      const [a, b] = await Promise.all([fetch(`${gateway}/health/ready`), fetch(`http://127.0.0.1:${customersPort}/health/ready`)].map((p) => p.catch(() => undefined)));
-      return a?.ok && b?.ok ? true : undefined;
-    }, 60_000);
+    const services = await startServices(['customers', 'gateway'], env, [`http://127.0.0.1:${customersPort}`, gateway]);
+    try {
+      const items = generate(ROWS);
+      // Through the gateway: HTTP, auth, proxy, validation, the set-based upsert, outbox and timeline rows.
+      // Bodies are serialised before the clock starts: the figure is the server side's.
+      const batches = Array.from({ length: Math.ceil(ROWS / BATCH) }, (_, b) => JSON.stringify({ items: items.slice(b * BATCH, (b + 1) * BATCH) }));
+      let nextBatch = 0;
+      const apiStart = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (nextBatch < batches.length) {
+            const batch = batches[nextBatch++]!;
+            const response = await fetch(`${gateway}/v1/customers/batch`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: batch });
+            const body = (await response.json()) as { summary?: { created: number; errors: number } };
+            if (!response.ok || body.summary?.errors) throw new Error(`batch failed: ${response.status} ${JSON.stringify(body).slice(0, 500)}`);
+          }
+        }),
+      );
+      const apiSeconds = secondsSince(apiStart);
 
-    // Through the gateway: HTTP, auth, proxy, validation, the set-based upsert, outbox and timeline rows.
-    // Bodies are serialised before the clock starts: the figure is the server side's.
-    const batches = Array.from({ length: Math.ceil(ROWS / BATCH) }, (_, b) => JSON.stringify({ items: items.slice(b * BATCH, (b + 1) * BATCH) }));
-    let nextBatch = 0;
-    const apiStart = process.hrtime.bigint();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (nextBatch < batches.length) {
-          const batch = batches[nextBatch++]!;
-          const response = await fetch(`${gateway}/v1/customers/batch`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-            body: batch,
-          });
-          const body = (await response.json()) as { summary?: { created: number; errors: number } };
-          if (!response.ok || body.summary?.errors) throw new Error(`batch failed: ${response.status} ${JSON.stringify(body).slice(0, 500)}`);
-        }
-      }),
-    );
-    const apiSeconds = Number(process.hrtime.bigint() - apiStart) / 1e9;
+      // Baseline: the same rows, as final table rows, with psql \copy into a table with the same indexes.
+      const csv = path.join(mkdtempSync(path.join(tmpdir(), 'crm-bench-')), 'customers.csv');
+      const quote = (value: string) => `"${value.replaceAll('"', '""')}"`;
+      const pgArray = (values: string[]) => `{${values.map((v) => `"${v}"`).join(',')}}`;
+      const now = new Date().toISOString();
+      writeFileSync(
+        csv,
+        items
+          .map((item, i) => {
+            const c = item.customer;
+            return [
+              `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, 'person', 'active', quote(`${c.givenName} ${c.familyName}`), c.givenName, c.familyName, '',
+              c.birthDate, c.lifecycleStage, pgArray(c.roles), '', pgArray(c.emails), pgArray(c.phones), quote(JSON.stringify(c.addresses)), '{}', '{}', '', 1, now, now, '',
+            ].join(',');
+          })
+          .join('\n'),
+      );
+      const psql = (statement: string) => execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', statement], { stdio: 'pipe' });
+      psql('create table public.copy_baseline (like customers.customer including all)');
+      const copyStart = process.hrtime.bigint();
+      psql(`\\copy public.copy_baseline from '${csv}' with (format csv)`);
+      const copySeconds = secondsSince(copyStart);
 
-    // Baseline: the same rows, as final table rows, with psql \copy into a table with the same indexes.
-    const dir = mkdtempSync(path.join(tmpdir(), 'crm-bench-'));
-    const csv = path.join(dir, 'customers.csv');
-    const quote = (value: string) => `"${value.replaceAll('"', '""')}"`;
-    const pgArray = (values: string[]) => `{${values.map((v) => `"${v}"`).join(',')}}`;
-    const now = new Date().toISOString();
-    writeFileSync(
-      csv,
-      items
-        .map((item, i) => {
-          const c = item.customer;
-          return [
-            `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, 'person', 'active', quote(`${c.givenName} ${c.familyName}`), c.givenName, c.familyName, '',
-            c.birthDate, c.lifecycleStage, pgArray(c.roles), '', pgArray(c.emails), pgArray(c.phones), quote(JSON.stringify(c.addresses)), '{}', '{}', '', 1, now, now, '',
-          ].join(',');
-        })
-        .join('\n'),
-    );
-    await admin.end();
-    const psql = (sql: string) => execFileSync('psql', [url.toString(), '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { stdio: 'pipe' });
-    psql('create table public.copy_baseline (like customers.customer including all)');
-    const copyStart = process.hrtime.bigint();
-    psql(`\\copy public.copy_baseline from '${csv}' with (format csv)`);
-    const copySeconds = Number(process.hrtime.bigint() - copyStart) / 1e9;
-
-    const apiRate = ROWS / apiSeconds;
-    const copyRate = ROWS / copySeconds;
-    console.log(`rows: ${ROWS}, batch: ${BATCH}, concurrency: ${CONCURRENCY}`);
-    console.log(`gateway batch upsert: ${apiRate.toFixed(0)} rows/s (${apiSeconds.toFixed(1)} s)`);
-    console.log(`psql \\copy baseline:  ${copyRate.toFixed(0)} rows/s (${copySeconds.toFixed(1)} s)`);
-    console.log(`ratio (upsert / copy): ${(apiRate / copyRate).toFixed(2)}  (goal >= 0.5)`);
-  } finally {
-    for (const child of processes) child.kill('SIGTERM');
-    await Promise.all(processes.map((child) => new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)))));
-    const cleanup = new pg.Client({ connectionString: SERVER });
-    await cleanup.connect();
-    await cleanup.query(`drop database if exists ${database} with (force)`);
-    await cleanup.end();
-  }
+      const apiRate = ROWS / apiSeconds;
+      const copyRate = ROWS / copySeconds;
+      console.log(`rows: ${ROWS}, batch: ${BATCH}, concurrency: ${CONCURRENCY}`);
+      console.log(`gateway batch upsert: ${apiRate.toFixed(0)} rows/s (${apiSeconds.toFixed(1)} s)`);
+      console.log(`psql \\copy baseline:  ${copyRate.toFixed(0)} rows/s (${copySeconds.toFixed(1)} s)`);
+      console.log(`ratio (upsert / copy): ${(apiRate / copyRate).toFixed(2)}  (goal >= 0.5)`);
+    } finally {
+      await services.stop();
+    }
+  });
 }
 
 main().then(

@@ -12,18 +12,16 @@
  * not measured); transactions follow a seeded, skewed generator (a few customers buy a lot).
  * Needs the local PostgreSQL (DATABASE_URL); creates and drops its own database.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, openAsBlob } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { eventually, freePort } from '@crm/testkit';
-import pg from 'pg';
+import { ADMIN, secondsSince, startServices, withScratchDatabase } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 1_000_000);
-const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ADMIN = { authorization: `Bearer ${process.env.CRM_ADMIN_API_KEY ?? 'crm-dev-admin-key'}` };
 
 function random(seed: number) {
   return () => {
@@ -65,84 +63,72 @@ async function generate(dir: string) {
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: SERVER });
-  await admin.connect();
-  const database = `crm_bench_scoring_${Date.now()}`;
-  await admin.query(`create database ${database}`);
-  await admin.end();
-  const url = new URL(SERVER);
-  url.pathname = `/${database}`;
-  const psql = (sql: string) => execFileSync('psql', [url.toString(), '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { encoding: 'utf8' });
-  const [port, scoringPort, customersPort] = [await freePort(), await freePort(), await freePort()];
-  const env = { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn', PORT: String(port), SCORING_PORT: String(scoringPort), SCORING_URL: `http://127.0.0.1:${scoringPort}`, CUSTOMERS_URL: `http://127.0.0.1:${customersPort}` };
-  const children: ChildProcess[] = [];
-  const dir = mkdtempSync(path.join(tmpdir(), 'crm-bench-scoring-'));
-  try {
-    for (const service of ['scoring', 'gateway']) {
-      children.push(spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', `services/${service}/src/main.ts`], { env, stdio: ['ignore', 'ignore', 'inherit'] }));
-    }
+  await withScratchDatabase('crm_bench_scoring', async (url) => {
+    const psql = (statement: string) => execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', statement], { encoding: 'utf8' });
+    const [port, scoringPort, customersPort] = [await freePort(), await freePort(), await freePort()];
+    const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', PORT: String(port), SCORING_PORT: String(scoringPort), SCORING_URL: `http://127.0.0.1:${scoringPort}`, CUSTOMERS_URL: `http://127.0.0.1:${customersPort}` };
     const api = `http://127.0.0.1:${port}`;
-    await eventually('scoring and gateway to be ready', async () => ((await fetch(`http://127.0.0.1:${scoringPort}/health/ready`).catch(() => undefined))?.ok ? true : undefined), 60_000);
-    await eventually('the gateway to be ready', async () => ((await fetch(`${api}/health/ready`).catch(() => undefined))?.ok ? true : undefined), 60_000);
+    const services = await startServices(['scoring', 'gateway'], env, [`http://127.0.0.1:${scoringPort}`, api]);
+    try {
+      psql(`insert into scoring.customer (id, kind, lifecycle_stage, city, consents, updated_at)
+            select ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'person', 'active', 'Shanghai', '{}', now()
+            from generate_series(0, ${CUSTOMERS - 1}) as n`);
+      const { ndjsonPath, csvPath } = await generate(mkdtempSync(path.join(tmpdir(), 'crm-bench-scoring-')));
+      const scaled = CUSTOMERS < 1_000_000 || TRANSACTIONS < 10_000_000;
+      console.log(`customers: ${CUSTOMERS}, transactions: ${TRANSACTIONS}${scaled ? " (scaled down from 1,000,000 / 10,000,000 to fit this machine's time)" : ''}`);
 
-    psql(`insert into scoring.customer (id, kind, lifecycle_stage, city, consents, updated_at)
-          select ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'person', 'active', 'Shanghai', '{}', now()
-          from generate_series(0, ${CUSTOMERS - 1}) as n`);
-    const { ndjsonPath, csvPath } = await generate(dir);
-    const scaled = CUSTOMERS < 1_000_000 || TRANSACTIONS < 10_000_000;
-    console.log(`customers: ${CUSTOMERS}, transactions: ${TRANSACTIONS}${scaled ? ' (scaled down from 1,000,000 / 10,000,000 to fit this machine\'s time)' : ''}`);
+      // 1. Ingest through the gateway vs \copy into a table with the same indexes.
+      const ingestStart = process.hrtime.bigint();
+      const response = await fetch(`${api}/v1/transactions/batch`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/x-ndjson' }, body: await openAsBlob(ndjsonPath) });
+      const answer = (await response.text()).trim().split('\n');
+      const ingestSeconds = secondsSince(ingestStart);
+      const { summary } = JSON.parse(answer.at(-1) ?? '{}') as { summary?: { inserted: number } };
+      if (summary?.inserted !== TRANSACTIONS) throw new Error(`ingest: ${answer.at(-1)}`);
+      psql('create table public.copy_baseline (like scoring.transaction including all)');
+      const copyStart = process.hrtime.bigint();
+      psql(`\\copy public.copy_baseline from '${csvPath}' with (format csv)`);
+      const copySeconds = secondsSince(copyStart);
+      console.log(`1. ingest via gateway (NDJSON): ${(TRANSACTIONS / ingestSeconds).toFixed(0)} rows/s; psql \\copy: ${(TRANSACTIONS / copySeconds).toFixed(0)} rows/s; ratio ${(copySeconds / ingestSeconds).toFixed(2)} (goal >= 0.8)`);
 
-    // 1. Ingest through the gateway vs \copy into a table with the same indexes.
-    const ingestStart = process.hrtime.bigint();
-    const { openAsBlob } = await import('node:fs');
-    const response = await fetch(`${api}/v1/transactions/batch`, {
-      method: 'POST',
-      headers: { ...ADMIN, 'content-type': 'application/x-ndjson' },
-      body: await openAsBlob(ndjsonPath),
-    });
-    const answer = (await response.text()).trim().split('\n');
-    const ingestSeconds = Number(process.hrtime.bigint() - ingestStart) / 1e9;
-    const { summary } = JSON.parse(answer.at(-1) ?? '{}') as { summary?: { inserted: number } };
-    if (summary?.inserted !== TRANSACTIONS) throw new Error(`ingest: ${answer.at(-1)}`);
-    psql('create table public.copy_baseline (like scoring.transaction including all)');
-    const copyStart = process.hrtime.bigint();
-    psql(`\\copy public.copy_baseline from '${csvPath}' with (format csv)`);
-    const copySeconds = Number(process.hrtime.bigint() - copyStart) / 1e9;
-    console.log(`1. ingest via gateway (NDJSON): ${(TRANSACTIONS / ingestSeconds).toFixed(0)} rows/s; psql \\copy: ${(TRANSACTIONS / copySeconds).toFixed(0)} rows/s; ratio ${(copySeconds / ingestSeconds).toFixed(2)} (goal >= 0.8)`);
+      // 3. (before the run, so predictions use it) Fit BG/NBD + Gamma-Gamma on every customer.
+      const fitStart = process.hrtime.bigint();
+      const fit = await fetch(`${api}/v1/scoring/models/clv/fit`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: JSON.stringify({ calibrationEnd: '2026-06-30', timeUnit: 'weeks' }) });
+      const fitSeconds = secondsSince(fitStart);
+      const fitted = fit.ok ? `${fitSeconds.toFixed(1)} s` : `failed: ${fit.status} ${(await fit.text()).slice(0, 200)}`;
 
-    // 3. (before the run, so predictions use it) Fit BG/NBD + Gamma-Gamma on every customer.
-    const fitStart = process.hrtime.bigint();
-    const fit = await fetch(`${api}/v1/scoring/models/clv/fit`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: JSON.stringify({ calibrationEnd: '2026-06-30', timeUnit: 'weeks' }) });
-    const fitSeconds = Number(process.hrtime.bigint() - fitStart) / 1e9;
-    const fitBody = await fit.text();
-    const fitted = fit.ok ? `${fitSeconds.toFixed(1)} s` : `failed: ${fit.status} ${fitBody.slice(0, 200)}`;
-
-    // 2. Full recompute vs a bare GROUP BY over the same transactions.
-    const groupStart = process.hrtime.bigint();
-    psql('select count(*) from (select customer_id, count(*), sum(amount_base), max(occurred_at) from scoring.transaction group by customer_id) g');
-    const groupSeconds = Number(process.hrtime.bigint() - groupStart) / 1e9;
-    const runStart = process.hrtime.bigint();
-    const run = await fetch(`${api}/v1/scoring/runs`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{}' });
-    const runBody = (await run.json()) as { id?: string };
-    let runResult = `failed to start: ${run.status} ${JSON.stringify(runBody).slice(0, 200)}`;
-    if (run.status === 202 && runBody.id) {
-      const status = await eventually('the run to finish', async () => {
-        const state = (await (await fetch(`${api}/v1/scoring/runs/${runBody.id}`, { headers: ADMIN })).json()) as { status: string };
-        return state.status === 'succeeded' || state.status === 'failed' ? state.status : undefined;
-      }, 3_600_000);
-      const runSeconds = Number(process.hrtime.bigint() - runStart) / 1e9;
-      runResult = status === 'succeeded' ? `${runSeconds.toFixed(1)} s; GROUP BY: ${groupSeconds.toFixed(1)} s; ratio ${(runSeconds / groupSeconds).toFixed(2)} (goal <= 2)` : 'run failed';
+      // 2. Full recompute vs a bare GROUP BY over the same transactions (after the run the ingest may have started).
+      await waitForRuns(api);
+      const groupStart = process.hrtime.bigint();
+      psql('select count(*) from (select customer_id, count(*), sum(amount_base), max(occurred_at) from scoring.transaction group by customer_id) g');
+      const groupSeconds = secondsSince(groupStart);
+      const runStart = process.hrtime.bigint();
+      const run = await fetch(`${api}/v1/scoring/runs`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{}' });
+      const runBody = (await run.json()) as { id?: string };
+      let runResult = `failed to start: ${run.status} ${JSON.stringify(runBody).slice(0, 200)}`;
+      if (run.status === 202 && runBody.id) {
+        const status = await waitForRun(api, runBody.id);
+        const runSeconds = secondsSince(runStart);
+        runResult = status === 'succeeded' ? `${runSeconds.toFixed(1)} s; GROUP BY: ${groupSeconds.toFixed(1)} s; ratio ${(runSeconds / groupSeconds).toFixed(2)} (goal <= 2)` : 'run failed';
+      }
+      console.log(`2. full recompute (RFM + tiers + segments): ${runResult}`);
+      console.log(`3. fit BG/NBD + Gamma-Gamma on ${CUSTOMERS} customers: ${fitted} (goal <= 20 s)`);
+    } finally {
+      await services.stop();
     }
-    console.log(`2. full recompute (RFM + tiers + segments): ${runResult}`);
-    console.log(`3. fit BG/NBD + Gamma-Gamma on ${CUSTOMERS} customers: ${fitted} (goal <= 20 s)`);
-  } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : Promise.resolve())));
-    const cleanup = new pg.Client({ connectionString: SERVER });
-    await cleanup.connect();
-    await cleanup.query(`drop database if exists ${database} with (force)`);
-    await cleanup.end();
-  }
+  });
+}
+
+async function waitForRun(api: string, id: string): Promise<string> {
+  return eventually('the run to finish', async () => {
+    const state = (await (await fetch(`${api}/v1/scoring/runs/${id}`, { headers: ADMIN })).json()) as { status: string };
+    return state.status === 'succeeded' || state.status === 'failed' ? state.status : undefined;
+  }, 3_600_000);
+}
+
+/** A large ingest starts a full run by itself; the measured run must not overlap it. */
+async function waitForRuns(api: string): Promise<void> {
+  const runs = (await (await fetch(`${api}/v1/scoring/runs`, { headers: ADMIN })).json()) as { items?: { id: string; status: string }[] };
+  for (const run of runs.items ?? []) if (run.status === 'queued' || run.status === 'running') await waitForRun(api, run.id);
 }
 
 main().then(

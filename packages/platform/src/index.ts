@@ -14,3 +14,4 @@ export * from './principal';
 export * from './problems';
 export * from './runtime';
 export * from './service';
+export * from './service-store';

@@ -1,18 +1,8 @@
-import {
-  createApp,
-  createOutbox,
-  createOutboxRelay,
-  hasTrigramSupport,
-  migrateToLatest,
-  startEventConsumer,
-  type App,
-  type ServiceContext,
-  type StartedService,
-} from '@crm/platform';
 import { Topics } from '@crm/domain';
-import type { Db } from './db/customer.repository';
+import { createApp, hasTrigramSupport, openServiceStore, startEventConsumer, type App, type ServiceContext, type StartedService } from '@crm/platform';
+import { customersMigrations } from './db/migrations';
+import type { CustomersDatabase } from './db/tables';
 import { timelineHandlers } from './events/timeline.consumer';
-import { CUSTOMERS_SCHEMA, customersMigrations } from './db/migrations';
 import { batchRoutes } from './routes/batch.routes';
 import { customerRelationRoutes } from './routes/customer-relations.routes';
 import { customerRoutes } from './routes/customers.routes';
@@ -26,12 +16,11 @@ export interface CustomersApp extends StartedService {
 /** Builds the customers service from injected dependencies: migrate, outbox relay, routes. Never listens. */
 export async function buildCustomersService(context: ServiceContext): Promise<CustomersApp> {
   const { logger, runtime, bus, config } = context;
-  await migrateToLatest(context.db, customersMigrations);
-  const db = context.db.withSchema(CUSTOMERS_SCHEMA) as unknown as Db;
-  const outbox = createOutbox('/crm/customers', runtime);
-  await bus.ensureTopics([Topics.customers]);
-  const relay = createOutboxRelay({ db, schema: CUSTOMERS_SCHEMA, bus, logger: logger.child({ component: 'outbox-relay' }) });
-  relay.start();
+  const { db, outbox, relay, write } = await openServiceStore<CustomersDatabase>(context, {
+    migrations: customersMigrations,
+    source: '/crm/customers',
+    publishes: [Topics.customers],
+  });
   const timeline = await startEventConsumer({
     db,
     bus,
@@ -56,11 +45,7 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
     outbox,
     runtime,
     trigram: await hasTrigramSupport(context.db),
-    write: async (work) => {
-      const result = await db.transaction().execute(work);
-      relay.wake();
-      return result;
-    },
+    write,
   };
   customerRoutes(app, routeContext);
   customerRelationRoutes(app, routeContext);

@@ -1,8 +1,8 @@
 import { Topics } from '@crm/domain';
-import { createApp, createOutbox, createOutboxRelay, migrateToLatest, startEventConsumer, type ServiceContext, type StartedService } from '@crm/platform';
+import { createApp, openServiceStore, startEventConsumer, type ServiceContext, type StartedService } from '@crm/platform';
 import { scoringConfigOf } from './config';
-import { SCORING_SCHEMA, scoringMigrations } from './db/migrations';
-import type { ScoringDb } from './db/scoring.repository';
+import { scoringMigrations } from './db/migrations';
+import type { ScoringDatabase } from './db/tables';
 import { rescoreAfterIngest, startNightlyRuns } from './domain/scores';
 import { customerProjectionHandlers } from './events/customer-projection.consumer';
 import { exchangeRateRoutes } from './routes/exchange-rates.routes';
@@ -19,12 +19,11 @@ import { transactionRoutes } from './routes/transactions.routes';
 export async function buildScoringService(context: ServiceContext): Promise<StartedService> {
   const { logger, runtime, bus } = context;
   const config = scoringConfigOf(context.config);
-  await migrateToLatest(context.db, scoringMigrations);
-  const db = context.db.withSchema(SCORING_SCHEMA) as unknown as ScoringDb;
-  const outbox = createOutbox('/crm/scoring', runtime);
-  await bus.ensureTopics([Topics.scoring]);
-  const relay = createOutboxRelay({ db, schema: SCORING_SCHEMA, bus, logger: logger.child({ component: 'outbox-relay' }) });
-  relay.start();
+  const { db, outbox, relay, write } = await openServiceStore<ScoringDatabase>(context, {
+    migrations: scoringMigrations,
+    source: '/crm/scoring',
+    publishes: [Topics.scoring],
+  });
   const customers = await startEventConsumer({
     db,
     bus,
@@ -44,11 +43,6 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
       { name: 'broker', check: () => bus.ping() },
     ],
   });
-  const write: ScoringRouteContext['write'] = async (work) => {
-    const result = await db.transaction().execute(work);
-    relay.wake();
-    return result;
-  };
   const runContext = { db, outbox, runtime, config, write };
   const routeContext: ScoringRouteContext = {
     ...runContext,
