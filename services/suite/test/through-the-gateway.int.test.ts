@@ -108,10 +108,14 @@ describe('events between services', () => {
     // crm.customer.created.v1 travels customers → Kafka → scoring's projection; until then the sale waits as pending.
     const first = await call('POST', '/v1/transactions/batch', ADMIN, { items: [sale] });
     expect(['inserted', 'pending']).toContain(first.body.results[0].status);
-    await eventually('the sale to be linked to the customer', async () => {
-      const page = await call('GET', `/v1/transactions?customerId=${customer.body.id}`, ADMIN);
-      return page.body.items.length === 1 ? true : undefined;
-    });
+    await eventually(
+      'the sale to be linked to the customer',
+      async () => {
+        const page = await call('GET', `/v1/transactions?customerId=${customer.body.id}`, ADMIN);
+        return page.body.items.length === 1 ? true : undefined;
+      },
+      60_000,
+    );
   });
 });
 
