@@ -17,27 +17,19 @@ import { createWriteStream, mkdtempSync, openAsBlob } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { eventually, freePort } from '@crm/testkit';
+import { eventually, freePort, seededRandom } from '@crm/testkit';
 import { ADMIN, secondsSince, startServices, withScratchDatabase } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 1_000_000);
 
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const uuidOf = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 const CATEGORIES = ['cars', 'parts', 'service', 'insurance', 'accessories', 'finance'];
 const CHANNELS = ['dealer', 'web', 'phone'];
 
 /** Writes the NDJSON body and the \copy CSV of the same rows; returns their paths. */
 async function generate(dir: string) {
-  const next = random(7);
+  const next = seededRandom(7);
   const ndjsonPath = path.join(dir, 'transactions.ndjson');
   const csvPath = path.join(dir, 'transactions.csv');
   const ndjson = createWriteStream(ndjsonPath);

@@ -2,3 +2,4 @@ export * from './environment';
 export * from './database';
 export * from './kafka';
 export * from './free-port';
+export * from './random';

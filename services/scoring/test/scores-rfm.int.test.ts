@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CustomerEvents } from '@crm/domain';
 import { cloudEventOf, createOutbox, systemRuntime } from '@crm/platform';
-import { eventually } from '@crm/testkit';
+import { eventually, seededRandom } from '@crm/testkit';
 import { sql } from 'kysely';
 import type { ScoringDb } from '../src/db/scoring.repository';
 import { recomputeScores, rescoreCustomers } from '../src/domain/scores';
@@ -12,17 +12,6 @@ const NOW = new Date('2026-10-01T00:00:00Z');
 const WINDOW_DAYS = 365;
 const DAY = 86_400_000;
 
-/** Small seeded generator (mulberry32), so the data set and its ties are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 interface Tx {
   customerId: string;
   externalId: string;
@@ -32,7 +21,7 @@ interface Tx {
   category: string | undefined;
 }
 
-const random = seeded(20261123);
+const random = seededRandom(20261123);
 const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
 const customers = Array.from({ length: 300 }, () => randomUUID());
 const transactions: Tx[] = [];
