@@ -125,6 +125,12 @@ describe('GET /v1/customers/{id}/scores', () => {
     expect(['one_to_one', 'loyalty', 'niche', 'mass']).toContain(scores.quadrant);
     expect(scores.scoredAt).not.toBeNull();
 
+    // A newer model does not relabel predictions an older one made: they say which model made them.
+    const calibrationEnd = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const refit = await inject({ method: 'POST', url: '/v1/scoring/models/clv/fit', headers: as(admin), payload: { calibrationEnd, timeUnit: 'days' } });
+    expect(refit.json().version).toBe(2);
+    expect((await inject({ method: 'GET', url: `/v1/customers/${customers[7]}/scores`, headers: as(admin) })).json().predicted.modelVersion).toBe(1);
+
     const none = (await inject({ method: 'GET', url: `/v1/customers/${silent}/scores`, headers: as(admin) })).json();
     expect(none).toEqual(expect.objectContaining({ rfm: { recency: null, frequency: null, monetary: null, cell: null }, needsDiversity: null, quadrant: null }));
     expect(none.historical).toEqual({ revenue: '0', orderCount: 0, firstPurchaseAt: null, lastPurchaseAt: null, averageOrderValue: null });

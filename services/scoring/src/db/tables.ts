@@ -97,6 +97,7 @@ export interface CustomerScoreTable {
   average_order_value: Decimal | null;
   tier: string | null;
   clv: Decimal | null;
+  clv_model_version: number | null;
   expected_transactions: number | null;
   p_alive: number | null;
   expected_spend: Decimal | null;

@@ -23,7 +23,7 @@ const CustomerScores = z
       churnRisk: z.number().nullable().describe('1 − P(alive)'),
       expectedSpend: z.string().nullable().describe('Gamma-Gamma expected spend per purchase'),
       clv: z.string().nullable(),
-      modelVersion: z.number().int().nullable().describe('the CLV model active now, when the customer has a CLV'),
+      modelVersion: z.number().int().nullable().describe('the CLV model version that made these predictions'),
     }),
     needsDiversity: z.number().nullable(),
     quadrant: z.enum(['one_to_one', 'loyalty', 'niche', 'mass']).nullable(),
@@ -52,10 +52,7 @@ export function scoreRoutes(app: App, context: ScoringRouteContext): void {
       const customer = await context.db.selectFrom('customer').select(['id', 'dealer_id']).where('id', '=', id).executeTakeFirst();
       const scope = dealerScope(request.principal);
       if (!customer || (scope && customer.dealer_id !== scope)) throw problem(Problems.notFound, `customer ${id} does not exist`);
-      const [score, model] = await Promise.all([
-        context.db.selectFrom('customer_score').selectAll().where('customer_id', '=', id).executeTakeFirst(),
-        context.db.selectFrom('clv_model').select('version').where('active', '=', true).executeTakeFirst(),
-      ]);
+      const score = await context.db.selectFrom('customer_score').selectAll().where('customer_id', '=', id).executeTakeFirst();
       return {
         customerId: id,
         rfm: { recency: score?.recency ?? null, frequency: score?.frequency ?? null, monetary: score?.monetary ?? null, cell: score?.rfm_cell ?? null },
@@ -72,7 +69,7 @@ export function scoreRoutes(app: App, context: ScoringRouteContext): void {
           churnRisk: score?.p_alive == null ? null : 1 - score.p_alive,
           expectedSpend: score?.expected_spend ?? null,
           clv: score?.clv ?? null,
-          modelVersion: score?.clv != null ? (model?.version ?? null) : null,
+          modelVersion: score?.clv_model_version ?? null,
         },
         needsDiversity: score?.needs_diversity ?? null,
         quadrant: (score?.quadrant ?? null) as z.infer<typeof CustomerScores>['quadrant'],

@@ -183,7 +183,8 @@ async function predictClv(trx: ScoringDb, model: ActiveClvModel, options: Recomp
     await sql`
       update scoring.customer_score s set
         expected_transactions = r.expected_transactions, p_alive = r.p_alive,
-        expected_spend = round(r.expected_spend::numeric, 4), clv = round(r.clv::numeric, 4)
+        expected_spend = round(r.expected_spend::numeric, 4), clv = round(r.clv::numeric, 4),
+        clv_model_version = ${model.version}
       from jsonb_to_recordset(${JSON.stringify(rows.slice(start, start + WRITE_CHUNK))}::jsonb)
         as r(customer_id uuid, expected_transactions float8, p_alive float8, expected_spend float8, clv float8)
       where s.customer_id = r.customer_id`.execute(trx);
