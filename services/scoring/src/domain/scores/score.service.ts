@@ -95,22 +95,39 @@ export async function recomputeScores(trx: ScoringDb, options: RecomputeOptions)
     insert into scoring.customer_score as s (customer_id, recency, frequency, monetary, rfm_cell, revenue, order_count,
       first_purchase_at, last_purchase_at, average_order_value, clv, expected_transactions, p_alive, expected_spend,
       needs_diversity, quadrant, scored_at)
-    with tx as (
-      select t.customer_id, t.occurred_at, t.type, t.category,
-        case when t.type = 'sale' then t.amount_base else -t.amount_base end as net
+    -- One scan of the transactions, aggregated per (customer, category) first; everything else rolls up
+    -- from those far fewer rows.
+    with per_category as (
+      select t.customer_id,
+        sum(case when t.type = 'sale' then t.amount_base else -t.amount_base end) as net,
+        count(*) filter (where t.type = 'sale') as sales,
+        min(t.occurred_at) filter (where t.type = 'sale') as first_sale,
+        max(t.occurred_at) filter (where t.type = 'sale') as last_sale,
+        max(t.occurred_at) filter (where t.type = 'sale' and t.occurred_at > ${since}) as last_in_window,
+        count(*) filter (where t.type = 'sale' and t.occurred_at > ${since}) as sales_w,
+        coalesce(sum(case when t.type = 'sale' then t.amount_base else -t.amount_base end) filter (where t.occurred_at > ${since}), 0) as net_w
       from scoring.transaction t
-      join scoring.customer c on c.id = t.customer_id
-      where t.occurred_at <= ${at}::timestamptz
+      where t.customer_id is not null and t.occurred_at <= ${at}::timestamptz ${only('t.customer_id')}
+      group by t.customer_id, t.category
     ), agg as (
       select customer_id,
         sum(net) as revenue,
-        count(*) filter (where type = 'sale') as order_count,
-        min(occurred_at) filter (where type = 'sale') as first_purchase_at,
-        max(occurred_at) filter (where type = 'sale') as last_purchase_at,
-        max(occurred_at) filter (where type = 'sale' and occurred_at > ${since}) as last_in_window,
-        count(*) filter (where type = 'sale' and occurred_at > ${since}) as frequency_w,
-        coalesce(sum(net) filter (where occurred_at > ${since}), 0) as monetary_w
-      from tx group by customer_id
+        sum(sales) as order_count,
+        min(first_sale) as first_purchase_at,
+        max(last_sale) as last_purchase_at,
+        max(last_in_window) as last_in_window,
+        sum(sales_w) as frequency_w,
+        sum(net_w) as monetary_w
+      from per_category group by customer_id
+    ), window_values as (
+      -- Quintiles rank every customer of the base, also when only some rows are written.
+      ${customerIds ? sql`select t.customer_id,
+          max(t.occurred_at) filter (where t.type = 'sale') as last_in_window,
+          count(*) filter (where t.type = 'sale') as frequency_w,
+          sum(case when t.type = 'sale' then t.amount_base else -t.amount_base end) as monetary_w
+        from scoring.transaction t
+        where t.customer_id is not null and t.occurred_at > ${since} and t.occurred_at <= ${at}::timestamptz
+        group by t.customer_id` : sql`select customer_id, last_in_window, frequency_w, monetary_w from agg`}
     ), rfm as (
       select customer_id,
         ntile(5) over (order by recency_days desc, customer_id) as r,
@@ -119,15 +136,14 @@ export async function recomputeScores(trx: ScoringDb, options: RecomputeOptions)
       from (
         select customer_id, frequency_w, monetary_w,
           floor(extract(epoch from (${at}::timestamptz - last_in_window)) / 86400)::int as recency_days
-        from agg where frequency_w > 0
+        from window_values w
+        where frequency_w > 0 and exists (select 1 from scoring.customer c where c.id = w.customer_id)
       ) w
-    ), per_category as (
-      select customer_id, count(*)::float8 as n from tx where type = 'sale' group by customer_id, category
     ), needs as (
       select customer_id,
         case when count(*) = 1 then 0::float8
           else -sum((n / total) * ln(n / total)) / ln(count(*)::float8) end as diversity
-      from (select customer_id, n, sum(n) over (partition by customer_id) as total from per_category) p
+      from (select customer_id, sales::float8 as n, sum(sales) over (partition by customer_id)::float8 as total from per_category where sales > 0) p
       group by customer_id
     )
     select c.id, rfm.r, rfm.f, rfm.m, rfm.r::text || rfm.f::text || rfm.m::text,
