@@ -65,6 +65,40 @@ async function checkKafka(brokers: string): Promise<void> {
   }
 }
 
+/**
+ * A broker that answers metadata may still be loading its group and producer-id coordinators (a fresh
+ * one takes a while). Tests start only once an idempotent producer can send and a consumer group can
+ * join and read, so no test spends its own timeout waiting for the broker to finish starting.
+ */
+async function warmUpKafka(brokers: string): Promise<void> {
+  const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING, clientId: 'crm-test-warm-up', retry: { retries: 10 } });
+  const topic = 'crm-test-warm-up';
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true }).catch(() => false);
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  await producer.send({ topic, messages: [{ value: 'ready?' }] });
+  await producer.disconnect();
+  const consumer = kafka.consumer({ groupId: `crm-test-warm-up-${Date.now()}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('a consumer group could not read from the broker within 60 s')), 60_000);
+      void consumer.run({
+        eachMessage: async () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 export default async function globalSetup(): Promise<void> {
   if (containerRuntimeAvailable() && !process.env.DATABASE_URL && !process.env.KAFKA_BROKERS) {
     await startContainers();
@@ -83,5 +117,6 @@ export default async function globalSetup(): Promise<void> {
     if (!running) process.env[TEST_ENV.startedKafka] = '1';
   }
   await checkKafka(brokers);
+  await warmUpKafka(brokers);
   process.env[TEST_ENV.kafkaBrokers] = brokers;
 }
