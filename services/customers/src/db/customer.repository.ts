@@ -5,7 +5,8 @@ import type { CustomerRow, CustomersDatabase } from './tables';
 
 export type Db = Kysely<CustomersDatabase>;
 
-const table = (name: keyof CustomersDatabase) => sql.table(`customers.${name}`);
+/** A table of the customers schema, qualified, for raw SQL (withSchema does not reach into it). */
+export const table = (name: keyof CustomersDatabase) => sql.table(`customers.${name}`);
 const toIso = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 

@@ -1,7 +1,7 @@
 import { CustomerEvents, type ConsentChannel, type Principal } from '@crm/domain';
 import { problem, Problems } from '@crm/platform';
 import { sql } from 'kysely';
-import { addTimelineEntries, loadViews, lockCustomers, stateOf, updateCustomers, type Db } from '../db/customer.repository';
+import { addTimelineEntries, loadViews, lockCustomers, stateOf, updateCustomers, type Db, table } from '../db/customer.repository';
 import type { CustomerRow } from '../db/tables';
 import { dealerScope } from './access';
 import type { z } from 'zod';
@@ -10,7 +10,6 @@ import { CustomerProblems } from './customer.problems';
 import { snapshotOf } from './customer.snapshot';
 import type { WriteContext } from './customer-write.service';
 
-const table = (name: string) => sql.table(`customers.${name}`);
 
 /** A customer the principal may see, or 404 (a dealer never learns another dealer's customers exist). */
 export function visible(row: CustomerRow | undefined, principal: Principal, id: string): CustomerRow {

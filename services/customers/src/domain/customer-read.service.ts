@@ -2,14 +2,13 @@ import type { LifecycleStage, PartyRole, Principal } from '@crm/domain';
 import { decodeCursor, paginate, problem, Problems } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { loadViews, type Db } from '../db/customer.repository';
+import { loadViews, type Db, table } from '../db/customer.repository';
 import type { CustomerRow } from '../db/tables';
 import { dealerScope } from './access';
 import type { CustomerView } from './customer.model';
 import { CustomerProblems } from './customer.problems';
 import { visible } from './customer-lifecycle.service';
 
-const table = (name: string) => sql.table(`customers.${name}`);
 const IdCursor = z.object({ id: z.uuid() });
 const SeqCursor = z.object({ seq: z.string().regex(/^\d+$/) });
 

@@ -4,7 +4,8 @@ import type { ScoringDatabase } from './tables';
 
 export type ScoringDb = Kysely<ScoringDatabase>;
 
-const table = (name: keyof ScoringDatabase) => sql.table(`scoring.${name}`);
+/** A table of the scoring schema, qualified, for raw SQL (withSchema does not reach into it). */
+export const table = (name: keyof ScoringDatabase) => sql.table(`scoring.${name}`);
 
 /** Units of base currency per unit of each currency asked for (the base currency itself is 1). */
 export async function ratesFor(db: ScoringDb, currencies: string[], baseCurrency: string): Promise<Map<string, string>> {

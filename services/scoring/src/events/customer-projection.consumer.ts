@@ -1,10 +1,9 @@
 import { CustomerEvents, type CloudEvent, type CustomerSnapshot, type EventData } from '@crm/domain';
 import type { EventHandler } from '@crm/platform';
 import { sql } from 'kysely';
-import type { ScoringDb } from '../db/scoring.repository';
+import { table, type ScoringDb } from '../db/scoring.repository';
 import { refreshSegments, type SegmentContext } from '../domain/segments/segment-membership.service';
 
-const table = (name: string) => sql.table(`scoring.${name}`);
 
 /** Keeps scoring's read model of customers; pending transactions find their customer here. */
 async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): Promise<void> {
