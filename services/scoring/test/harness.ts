@@ -1,4 +1,5 @@
-import { CustomerEvents, type CustomerSnapshot, type EventData, type Principal } from '@crm/domain';
+import { randomUUID } from 'node:crypto';
+import { CustomerEvents, Topics, type CloudEvent, type CustomerSnapshot, type EventData, type Principal } from '@crm/domain';
 import {
   baseConfigSchema,
   createKafkaBus,
@@ -25,6 +26,8 @@ export interface ScoringHarness {
   service: StartedService;
   db: Kysely<unknown>;
   bus: MessageBus;
+  /** Every event scoring has published on the real `crm.scoring` topic so far, as CloudEvents. */
+  scoringEvents: CloudEvent[];
   /** Publishes a customers-service event on the real topic, as the customers service would. */
   publishCustomerEvent<K extends keyof typeof CustomerEvents>(kind: K, data: EventData<(typeof CustomerEvents)[K]>): Promise<void>;
   close(): Promise<void>;
@@ -56,10 +59,18 @@ export async function startScoring(env: Record<string, string> = {}): Promise<Sc
   const db = openDatabase({ kind: 'postgres', url: database.url, poolSize: 5 });
   const bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'scoring-test', topicPrefix, logger });
   const service = await buildScoringService({ db, bus, logger, runtime: systemRuntime, config });
+  const scoringEvents: CloudEvent[] = [];
+  const subscription = await bus.subscribe({
+    groupId: `test-${randomUUID()}`,
+    topics: [Topics.scoring],
+    fromBeginning: true,
+    handle: async (message) => void scoringEvents.push(JSON.parse(message.value) as CloudEvent),
+  });
   return {
     service,
     db,
     bus,
+    scoringEvents,
     async publishCustomerEvent(kind, data) {
       // The same envelope the customers service's outbox makes, straight onto the real topic.
       const definition = CustomerEvents[kind];
@@ -67,6 +78,7 @@ export async function startScoring(env: Record<string, string> = {}): Promise<Sc
       await bus.publish(definition.topic, [{ key: event.subject, value: JSON.stringify(event) }]);
     },
     async close() {
+      await subscription.close();
       await service.app.close();
       await service.stop();
       await bus.close();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CloudEvent, Principal } from '@crm/domain';
-import { createOutbox, systemRuntime, type Subscription } from '@crm/platform';
+import type { Principal } from '@crm/domain';
+import { createOutbox, systemRuntime } from '@crm/platform';
 import { eventually } from '@crm/testkit';
 import { sql } from 'kysely';
 import type { InjectOptions } from 'light-my-request';
@@ -13,22 +13,13 @@ const analyst: Principal = { kind: 'staff', subject: 'analyst-1', roles: ['analy
 
 let h: ScoringHarness;
 let db: ScoringDb;
-let subscription: Subscription;
-const events: CloudEvent[] = [];
 const context = { outbox: createOutbox('/crm/scoring', systemRuntime), runtime: systemRuntime };
 
 beforeAll(async () => {
   h = await startScoring();
   db = h.db.withSchema('scoring') as unknown as ScoringDb;
-  subscription = await h.bus.subscribe({
-    groupId: `test-${randomUUID()}`,
-    topics: ['crm.scoring'],
-    fromBeginning: true,
-    handle: async (message) => void events.push(JSON.parse(message.value) as CloudEvent),
-  });
 });
 afterAll(async () => {
-  await subscription?.close();
   await h?.close();
 });
 
@@ -46,7 +37,7 @@ const bigSpendersIn = (region: string) => ({ all: [{ field: 'region', op: 'eq', 
 const create = (payload: object, principal: Principal = marketing, headers: Record<string, string> = {}) =>
   inject({ method: 'POST', url: '/v1/segments', headers: as(principal, headers), payload });
 const membershipEvents = (segmentId: string, kind: 'entered' | 'left') =>
-  events
+  h.scoringEvents
     .filter((e) => e.type === `crm.scoring.segment-${kind}.v1` && (e.data as { segmentId: string }).segmentId === segmentId)
     .map((e) => (e.data as { customerId: string }).customerId)
     .sort();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CloudEvent, Principal } from '@crm/domain';
-import { createOutbox, systemRuntime, type Runtime, type Subscription } from '@crm/platform';
+import type { Principal } from '@crm/domain';
+import { createOutbox, systemRuntime, type Runtime } from '@crm/platform';
 import { eventually } from '@crm/testkit';
 import { sql } from 'kysely';
 import type { InjectOptions } from 'light-my-request';
@@ -15,8 +15,6 @@ const agent: Principal = { kind: 'staff', subject: 'agent-1', roles: ['agent'] }
 
 let h: ScoringHarness;
 let db: ScoringDb;
-let subscription: Subscription;
-const events: CloudEvent[] = [];
 /** A clock the tests move by hand; ids as usual. */
 let clock = Date.now();
 const runtime: Runtime = { now: () => new Date(clock), newId: () => systemRuntime.newId() };
@@ -25,15 +23,8 @@ const context = { outbox: createOutbox('/crm/scoring', runtime), runtime, graceD
 beforeAll(async () => {
   h = await startScoring();
   db = h.db.withSchema('scoring') as unknown as ScoringDb;
-  subscription = await h.bus.subscribe({
-    groupId: `test-${randomUUID()}`,
-    topics: ['crm.scoring'],
-    fromBeginning: true,
-    handle: async (message) => void events.push(JSON.parse(message.value) as CloudEvent),
-  });
 });
 afterAll(async () => {
-  await subscription?.close();
   await h?.close();
 });
 
@@ -45,7 +36,7 @@ const setRevenue = async (customerId: string, revenue: number) =>
 const tierOf = async (customerId: string) => (await db.selectFrom('customer_score').select('tier').where('customer_id', '=', customerId).executeTakeFirst())?.tier;
 const historyOf = async (customerId: string) =>
   (await db.selectFrom('tier_history').select(['from_tier', 'to_tier', 'reason']).where('customer_id', '=', customerId).orderBy('id').execute()).map((r) => [r.from_tier, r.to_tier, r.reason]);
-const tierEvents = (customerId: string) => events.filter((e) => e.type === 'crm.scoring.tier-changed.v1' && e.subject === customerId).map((e) => e.data);
+const tierEvents = (customerId: string) => h.scoringEvents.filter((e) => e.type === 'crm.scoring.tier-changed.v1' && e.subject === customerId).map((e) => e.data);
 const awaitTierEvents = (customerId: string, count: number) =>
   eventually(`${count} tier-changed events for ${customerId}`, async () => (tierEvents(customerId).length >= count ? tierEvents(customerId) : undefined));
 
