@@ -37,3 +37,13 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
   throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 }
+
+/**
+ * A service's config: the base config its host loaded, joined to the service's own settings. A host
+ * that runs several services (the suite) loads only the base, so each service reads its settings from
+ * the environment; values the host already parsed win (and NODE_ENV reaches production checks).
+ */
+export function withServiceSettings<S extends z.ZodType<object>>(config: BaseConfig, settings: S, env: NodeJS.ProcessEnv = process.env): BaseConfig & z.infer<S> {
+  const own: z.infer<S> = loadConfig(settings, { ...env, ...(config as Record<string, unknown>) } as NodeJS.ProcessEnv);
+  return { ...config, ...own };
+}

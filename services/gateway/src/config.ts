@@ -1,4 +1,4 @@
-import { baseConfigSchema, loadConfig, type BaseConfig } from '@crm/platform';
+import { baseConfigSchema, withServiceSettings, type BaseConfig } from '@crm/platform';
 import { z } from 'zod';
 import { UPSTREAMS, type UpstreamUrlEnv } from './upstreams';
 
@@ -47,6 +47,5 @@ const gatewaySettingsSchema = z.object({ NODE_ENV: baseConfigSchema.shape.NODE_E
  * the base config, such as the suite). Fails like `loadConfig` when they are invalid.
  */
 export function gatewayConfigOf(config: BaseConfig, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const settings = loadConfig(gatewaySettingsSchema, { ...env, ...(config as Record<string, unknown>) } as NodeJS.ProcessEnv);
-  return { ...config, ...settings };
+  return withServiceSettings(config, gatewaySettingsSchema, env);
 }

@@ -1,5 +1,5 @@
 import { CurrencyCode } from '@crm/domain';
-import { loadConfig, type BaseConfig } from '@crm/platform';
+import { withServiceSettings, type BaseConfig } from '@crm/platform';
 import { z } from 'zod';
 import { scoreSettingsSchema } from './domain/scores/score.settings';
 
@@ -16,5 +16,5 @@ export type ScoringConfig = BaseConfig & z.infer<typeof scoringSettingsSchema>;
 
 /** The scoring settings, read from the environment, joined to the base config its host loaded. */
 export function scoringConfigOf(config: BaseConfig, env: NodeJS.ProcessEnv = process.env): ScoringConfig {
-  return { ...config, ...loadConfig(scoringSettingsSchema, env) };
+  return withServiceSettings(config, scoringSettingsSchema, env);
 }
