@@ -94,39 +94,76 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     async subscribe(options: SubscribeOptions): Promise<Subscription> {
       const { groupId, topics, fromBeginning = false } = options;
       await bus.ensureTopics(topics);
-      const consumer = kafka.consumer({
-        // Groups are namespaced like topics: one group id must never span two prefixes' topics.
-        groupId: `${topicPrefix}${groupId}`,
-        allowAutoTopicCreation: false,
-        // An idle fetch returns after 1 s (not 5), so close() — which waits for it — is quick at shutdown.
-        maxWaitTimeInMs: 1_000,
-        // Redelivery pace of a rejected message; after the last retry kafkajs restarts the consumer and goes on.
-        retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 10 },
-      });
-      consumers.add(consumer);
-      try {
-        await consumer.connect();
-        await consumer.subscribe({ topics: topics.map(toWire), fromBeginning });
-        // Resolves once the group is joined, so messages published afterwards are seen.
-        await consumer.run({
-          eachMessage: async ({ topic, partition, message }) => {
-            try {
-              await options.handle(toConsumedMessage(fromWire(topic), partition, message));
-            } catch (error) {
-              // Not resolving the offset makes kafkajs fetch this message again after a backoff.
-              throw new RedeliveryRequested(error);
-            }
-          },
+      let closed = false;
+      let current: Consumer;
+
+      const start = async (): Promise<Consumer> => {
+        const consumer = kafka.consumer({
+          // Groups are namespaced like topics: one group id must never span two prefixes' topics.
+          groupId: `${topicPrefix}${groupId}`,
+          allowAutoTopicCreation: false,
+          // An idle fetch returns after 1 s (not 5), so close() — which waits for it — is quick at shutdown.
+          maxWaitTimeInMs: 1_000,
+          // Redelivery pace of a rejected message; after the last retry kafkajs restarts the consumer and goes on.
+          retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 10 },
         });
-      } catch (error) {
-        consumers.delete(consumer);
-        await consumer.disconnect().catch(() => undefined);
-        throw error;
-      }
+        consumers.add(consumer);
+        // kafkajs restarts a consumer after a retriable crash, but leaves it stopped for good after any
+        // other: then a new one takes over, so the service never silently stops consuming.
+        consumer.on(consumer.events.CRASH, ({ payload }) => {
+          if (payload.restart || closed) return;
+          logger.error({ err: payload.error, groupId }, 'kafka consumer stopped for good; starting a new one');
+          consumers.delete(consumer);
+          void consumer
+            .disconnect()
+            .catch(() => undefined)
+            .then(() => restartUntilRunning());
+        });
+        try {
+          await consumer.connect();
+          await consumer.subscribe({ topics: topics.map(toWire), fromBeginning });
+          // Resolves once the group is joined, so messages published afterwards are seen.
+          await consumer.run({
+            eachMessage: async ({ topic, partition, message }) => {
+              try {
+                await options.handle(toConsumedMessage(fromWire(topic), partition, message));
+              } catch (error) {
+                // Not resolving the offset makes kafkajs fetch this message again after a backoff.
+                throw new RedeliveryRequested(error);
+              }
+            },
+          });
+        } catch (error) {
+          consumers.delete(consumer);
+          await consumer.disconnect().catch(() => undefined);
+          throw error;
+        }
+        return consumer;
+      };
+
+      const restartUntilRunning = async (): Promise<void> => {
+        for (let attempt = 1; !closed; attempt += 1) {
+          try {
+            const consumer = await start();
+            // close() came while this one was starting: it has nobody to stop it but us.
+            if (closed) {
+              consumers.delete(consumer);
+              await consumer.disconnect();
+            } else current = consumer;
+            return;
+          } catch (error) {
+            logger.error({ err: error, groupId, attempt }, 'kafka consumer could not start; trying again');
+            await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** attempt)));
+          }
+        }
+      };
+
+      current = await start();
       return {
         async close() {
-          consumers.delete(consumer);
-          await consumer.disconnect();
+          closed = true;
+          consumers.delete(current);
+          await current.disconnect();
         },
       };
     },

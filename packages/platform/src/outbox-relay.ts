@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { BusMessage, MessageBus } from './bus';
+import { tryLockForTransaction } from './locks';
 import type { Logger } from './logger';
 
 export interface OutboxRelayOptions {
@@ -69,8 +70,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function publishNextBatch(retryThroughId: OutboxId | undefined): Promise<Pass> {
     return db.transaction().execute(async (trx) => {
-      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${lockName})) as locked`.execute(trx);
-      if (!rows[0]?.locked) return { kind: 'locked-elsewhere' };
+      if (!(await tryLockForTransaction(trx, lockName))) return { kind: 'locked-elsewhere' };
 
       // The CloudEvent leaves as stored: reading it as text spares a JSON parse and re-serialisation per event.
       let query = trx

@@ -85,6 +85,24 @@ describe('ingest', () => {
     expect(projection.rows).toHaveLength(0);
   });
 
+  it('links every sale that races the creation of its customer', async () => {
+    // Each sale is posted while its customer's created event is in flight: whichever commits first,
+    // the other must see it (a sale resolved just before the projection commits must not stay pending).
+    const customers = Array.from({ length: 60 }, (_, i) => ({ id: randomUUID(), erpId: `RACE-${i}` }));
+    // The projection takes the events one by one while the sales arrive one by one, in the same order.
+    const events = Promise.all(customers.map(({ id, erpId }) => h.publishCustomerEvent('created', { customer: snapshot(id, { externalIds: [{ system: 'erp', id: erpId }] }) })));
+    for (const [i, { erpId }] of customers.entries()) {
+      const sale = await post([tx(`RACE-T-${i}`, { customer: { externalId: { system: 'erp', id: erpId } } })]);
+      expect(['inserted', 'pending']).toContain(sale.json().results[0].status);
+    }
+    await events;
+    const unlinked = async () =>
+      (await sql<{ n: string }>`select count(*) as n from scoring.transaction where external_id like 'RACE-T-%' and customer_id is null`.execute(h.db)).rows[0]?.n;
+    await eventually('every racing sale to be linked', async () => ((await unlinked()) === '0' ? true : undefined), 20_000);
+    const linked = await sql<{ external_id: string; customer_id: string }>`select external_id, customer_id from scoring.transaction where external_id like 'RACE-T-%'`.execute(h.db);
+    expect(new Map(linked.rows.map((r) => [r.external_id, r.customer_id]))).toEqual(new Map(customers.map((c, i) => [`RACE-T-${i}`, c.id])));
+  });
+
   it('rejects malformed and oversize bodies as a whole', async () => {
     const malformed = await inject({ method: 'POST', url: '/v1/transactions/batch', headers: { ...as(batchJob), 'content-type': 'application/json' }, payload: '{"items": [' });
     expect(malformed.json().type).toBe('urn:crm:problem:malformed-json');

@@ -1,6 +1,6 @@
 import { CustomerEvents, type ExternalId, type Principal } from '@crm/domain';
-import { etagOf, ifMatchHolds, Problems, type Outbox, type ProblemType, type Runtime } from '@crm/platform';
-import { sql } from 'kysely';
+import { etagOf, ifMatchHolds, lockForTransaction, Problems, type Outbox, type ProblemType, type Runtime } from '@crm/platform';
+
 import {
   addExternalIds,
   addTimelineEntries,
@@ -81,7 +81,7 @@ export async function upsertCustomers(
     ...(item.ref.kind === 'external' ? [item.ref.externalId] : []),
     ...(item.input.externalIds ?? []),
   ]);
-  await lockExternalIds(trx, referencedExternalIds);
+  await lockForTransaction(trx, referencedExternalIds.map(externalKey));
   const owners = await externalIdOwners(trx, referencedExternalIds);
   const targets = items.map(({ ref }) =>
     ref.kind === 'id' ? ref.id : ref.kind === 'external' ? owners.get(externalKey(ref.externalId)) : undefined,
@@ -190,9 +190,3 @@ export async function upsertCustomers(
   return { results, views };
 }
 
-/** Serialises concurrent writers of the same external ids in one transaction (advisory, per key). */
-export async function lockExternalIds(trx: Db, ids: ExternalId[]): Promise<void> {
-  if (ids.length === 0) return;
-  const keys = [...new Set(ids.map(externalKey))].sort();
-  await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(${keys}::text[]) as k`.execute(trx);
-}

@@ -4,6 +4,19 @@ import type { ScoringDatabase } from './tables';
 
 export type ScoringDb = Kysely<ScoringDatabase>;
 
+/** Names of the service's advisory locks (see lockForTransaction). */
+export const ScoringLocks = {
+  clvModel: 'scoring.clv-model',
+  run: 'scoring.run',
+  tierAssignment: 'scoring.tier-assignment',
+  /**
+   * Linking a transaction to its customer: ingest holds it shared while it resolves and writes, a
+   * customer event exclusively while it projects, links pending rows, re-keys or unlinks. Without it
+   * a sale resolved just before its customer's projection commits would stay pending for ever.
+   */
+  customerLinks: 'scoring.customer-links',
+} as const;
+
 /** A table of the scoring schema, qualified, for raw SQL (withSchema does not reach into it). */
 export const table = (name: keyof ScoringDatabase) => sql.table(`scoring.${name}`);
 

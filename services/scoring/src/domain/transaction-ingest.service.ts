@@ -1,7 +1,7 @@
 import { ExternalId, Money, type Principal } from '@crm/domain';
-import type { Runtime } from '@crm/platform';
+import { lockForTransaction, type Runtime } from '@crm/platform';
 import { z } from 'zod';
-import { insertTransactions, knownCustomers, ratesFor, type ScoringDb, type TransactionWrite } from '../db/scoring.repository';
+import { insertTransactions, knownCustomers, ratesFor, ScoringLocks, type ScoringDb, type TransactionWrite } from '../db/scoring.repository';
 
 const Label = z.string().trim().min(1).max(200);
 
@@ -112,6 +112,7 @@ export async function writeChunk({ refused, accepted }: CheckedChunk, context: I
   if (accepted.length > 0) {
     results.push(
       ...(await context.write(async (trx) => {
+        await lockForTransaction(trx, ScoringLocks.customerLinks, 'shared');
         const rates = await ratesFor(trx, [...new Set(accepted.map((a) => a.row.amount.currency))], context.baseCurrency);
         const known = await knownCustomers(
           trx,

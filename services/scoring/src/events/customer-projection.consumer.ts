@@ -1,7 +1,7 @@
 import { CustomerEvents, type CloudEvent, type CustomerSnapshot, type EventData } from '@crm/domain';
-import type { EventHandler } from '@crm/platform';
+import { lockForTransaction, type EventHandler } from '@crm/platform';
 import { sql } from 'kysely';
-import { table, type ScoringDb } from '../db/scoring.repository';
+import { ScoringLocks, table, type ScoringDb } from '../db/scoring.repository';
 import { refreshSegments, type SegmentContext } from '../domain/segments/segment-membership.service';
 
 
@@ -53,7 +53,7 @@ async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): 
 }
 
 export function customerProjectionHandlers(context: SegmentContext): Record<string, EventHandler> {
-  return {
+  const handlers: Record<string, EventHandler> = {
     [CustomerEvents.created.type]: async (trx, event: CloudEvent) => {
       const data = event.data as EventData<typeof CustomerEvents.created>;
       await project(trx as ScoringDb, data.customer, event.time);
@@ -88,4 +88,14 @@ export function customerProjectionHandlers(context: SegmentContext): Record<stri
       await refreshSegments(db, context, { customerIds: [customerId] });
     },
   };
+  // Every customer event may link, re-key or unlink transactions: never while an ingest is resolving customers.
+  return Object.fromEntries(
+    Object.entries(handlers).map(([type, handle]) => [
+      type,
+      async (trx, event) => {
+        await lockForTransaction(trx, ScoringLocks.customerLinks);
+        await handle(trx, event);
+      },
+    ]),
+  );
 }

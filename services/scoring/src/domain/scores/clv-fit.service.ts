@@ -1,6 +1,6 @@
-import { problem, Problems, type Runtime } from '@crm/platform';
-import { sql, type Selectable } from 'kysely';
-import type { ScoringDb } from '../../db/scoring.repository';
+import { lockForTransaction, problem, Problems, type Runtime } from '@crm/platform';
+import type { Selectable } from 'kysely';
+import { ScoringLocks, type ScoringDb } from '../../db/scoring.repository';
 import type { ClvModelTable } from '../../db/tables';
 import { fitBgNbd, fitGammaGamma, type TimeUnit } from '../clv';
 import { calibrationSummaries } from './clv-summaries.query';
@@ -8,7 +8,6 @@ import { calibrationSummaries } from './clv-summaries.query';
 export type ClvModelRow = Selectable<ClvModelTable>;
 
 /** Serialises model version numbering. */
-const MODEL_LOCK = 0x5c0_12f;
 
 /**
  * Fits BG/NBD on every known customer's calibration summary up to `calibrationEnd` (SQL aggregation, see
@@ -29,7 +28,7 @@ export async function fitClvModel(
   const spenders = summaries.filter((s) => s.x > 0 && s.meanValue > 0);
   const gammaGamma = spenders.length > 0 ? fitGammaGamma(spenders).params : null;
 
-  await sql`select pg_advisory_xact_lock(${MODEL_LOCK})`.execute(trx);
+  await lockForTransaction(trx, ScoringLocks.clvModel);
   const { max } = await trx.selectFrom('clv_model').select((eb) => eb.fn.max('version').as('max')).executeTakeFirstOrThrow();
   if (activate) await trx.updateTable('clv_model').set({ active: false }).where('active', '=', true).execute();
   const row = await trx

@@ -1,7 +1,7 @@
-import type { Logger, Outbox, Runtime } from '@crm/platform';
+import { lockForTransaction, type Logger, type Outbox, type Runtime } from '@crm/platform';
 import { Cron } from 'croner';
-import { sql, type Selectable } from 'kysely';
-import type { ScoringDb } from '../../db/scoring.repository';
+import type { Selectable } from 'kysely';
+import { ScoringLocks, type ScoringDb } from '../../db/scoring.repository';
 import type { ScoringRunTable } from '../../db/tables';
 import { refreshSegments } from '../segments/segment-membership.service';
 import { assignTiers } from '../tiers/tier-assignment.service';
@@ -22,7 +22,6 @@ export type RunRow = Selectable<ScoringRunTable>;
 /** A run left 'running' this long is taken as abandoned (its process died) and no longer blocks new runs. */
 const ABANDONED_AFTER_MS = 6 * 3_600_000;
 /** Serialises run starts across connections and service instances. */
-const RUN_LOCK = 0x5c0_12e;
 
 /** Runs executing in this process, per context, so a stop can wait for them. */
 const inFlight = new WeakMap<RunContext, Set<Promise<void>>>();
@@ -34,7 +33,7 @@ const inFlight = new WeakMap<RunContext, Set<Promise<void>>>();
  */
 export async function startRun(context: RunContext, trigger: string): Promise<{ started: boolean; run: RunRow }> {
   const outcome = await context.db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(${RUN_LOCK})`.execute(trx);
+    await lockForTransaction(trx, ScoringLocks.run);
     const now = context.runtime.now();
     await trx
       .updateTable('scoring_run')

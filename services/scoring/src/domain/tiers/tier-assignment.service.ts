@@ -1,7 +1,7 @@
 import { ScoringEvents } from '@crm/domain';
-import type { Outbox, Runtime } from '@crm/platform';
+import { lockForTransaction, type Outbox, type Runtime } from '@crm/platform';
 import { sql } from 'kysely';
-import type { ScoringDb } from '../../db/scoring.repository';
+import { ScoringLocks, type ScoringDb } from '../../db/scoring.repository';
 import { compileTierExpression } from '../rules';
 import { loadTierSet } from './tier-set.repository';
 
@@ -43,7 +43,7 @@ interface TierChange {
  */
 export async function assignTiers(trx: ScoringDb, context: TierContext, customerIds?: readonly string[]): Promise<{ changed: number }> {
   if (customerIds && customerIds.length === 0) return { changed: 0 };
-  await sql`select pg_advisory_xact_lock(hashtext('scoring.tier-assignment'))`.execute(trx);
+  await lockForTransaction(trx, ScoringLocks.tierAssignment);
   const { tiers } = await loadTierSet(trx);
   const now = context.runtime.now();
   const graceDays = context.graceDays ?? DEFAULT_TIER_GRACE_DAYS;
