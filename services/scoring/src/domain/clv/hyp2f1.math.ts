@@ -1,6 +1,6 @@
 // Hot loop: Math's functions are bound once, since a global lookup per call is ~10x slower under
 // jest's vm sandbox (and free elsewhere).
-const { abs, max } = Math;
+const { abs, max, min } = Math;
 
 export interface SeriesOptions {
   relativeTolerance?: number;
@@ -37,9 +37,11 @@ function sumFrom(first: number, a: number, b: number, c: number, z: number, opti
   if (Number.isInteger(c) && c <= 0) throw new RangeError(`hyp2f1: c must not be 0 or a negative integer, got ${c}`);
   if (![a, b, c, z].every(Number.isFinite)) return NaN;
 
-  // Past this index every Pochhammer factor is positive, so the ratio below is (a+k)/(k+1) · (b+k)/(c+k) · z
-  // with both fractions monotone towards 1: max(fraction, 1) bounds each for all later terms, and the rest
-  // of the series is bounded by a geometric tail. Before it a tiny term can be followed by larger ones.
+  // Past this index every Pochhammer factor is positive, so the ratio below is z times a product of two
+  // fractions, each monotone towards 1, and max(fraction, 1) bounds each for all later terms: the rest of the
+  // series is bounded by a geometric tail. Either numerator may pair with either denominator; the tighter
+  // pairing matters when a or b is huge (a model with b ~ 1e7 would otherwise sum millions of terms).
+  // Before that index a tiny term can be followed by larger ones.
   const settled = max(0, -a, -b, -c) + 1;
   let term = first;
   let sum = first;
@@ -48,7 +50,12 @@ function sumFrom(first: number, a: number, b: number, c: number, z: number, opti
     term *= ((a + k) * (b + k) * z) / ((c + k) * (k + 1));
     sum += term;
     if (k >= settled) {
-      const rho = abs(z) * max((a + k + 1) / (k + 2), 1) * max((b + k + 1) / (c + k + 1), 1);
+      const rho =
+        abs(z) *
+        min(
+          max((a + k + 1) / (k + 2), 1) * max((b + k + 1) / (c + k + 1), 1),
+          max((a + k + 1) / (c + k + 1), 1) * max((b + k + 1) / (k + 2), 1),
+        );
       if (rho < 1 && (abs(term) * rho) / (1 - rho) <= relativeTolerance * abs(sum)) return sum;
     }
   }
