@@ -197,6 +197,26 @@ describe('recomputeScores against an independent oracle', () => {
     expect({ ...full, scored_at: null }).toEqual({ ...after.get(target), scored_at: null });
   });
 
+  it('writes only the rows whose scores changed', async () => {
+    const recompute = (now: Date) => db.transaction().execute((trx) => recomputeScores(trx, { now, windowDays: WINDOW_DAYS }));
+    await recompute(new Date(NOW.getTime() + 2000));
+    const first = await scores();
+    // Nothing changed since: every customer is scored again, no row is rewritten (scored_at included).
+    expect(await recompute(new Date(NOW.getTime() + 3000))).toEqual({ scored: customers.length });
+    expect(await scores()).toEqual(first);
+
+    // Two weeks on, recency and the window move: exactly the rows with a changed value get the new scored_at.
+    const later = new Date(NOW.getTime() + 14 * DAY);
+    await recompute(later);
+    const third = await scores();
+    const valuesOf = (row: Record<string, unknown> | undefined) => ({ ...row, scored_at: null });
+    const changed = customers.filter((id) => JSON.stringify(valuesOf(third.get(id))) !== JSON.stringify(valuesOf(first.get(id))));
+    expect(changed.length).toBeGreaterThan(0);
+    for (const id of customers) {
+      expect([id, third.get(id)?.scored_at.getTime()]).toEqual([id, (changed.includes(id) ? later : first.get(id)?.scored_at)?.getTime()]);
+    }
+  });
+
   it('assigns tiers equal to an independent computation of the ranges', async () => {
     await db.transaction().execute((trx) => recomputeScores(trx, { now: NOW, windowDays: WINDOW_DAYS }));
     // Thresholds inside this data set's revenues (CNY), so every tier is populated.

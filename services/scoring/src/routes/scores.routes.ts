@@ -28,7 +28,7 @@ const CustomerScores = z
     needsDiversity: z.number().nullable(),
     quadrant: z.enum(['one_to_one', 'loyalty', 'niche', 'mass']).nullable(),
     tier: z.string().nullable(),
-    scoredAt: z.string().nullable().describe('null: not scored yet'),
+    scoredAt: z.string().nullable().describe('when these scores last changed (a run that finds them unchanged leaves them as they are); null: not scored yet'),
   })
   .meta({ id: 'CustomerScores' });
 

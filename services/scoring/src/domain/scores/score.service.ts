@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { ScoringDb } from '../../db/scoring.repository';
 import {
   bgNbdExpectedTransactions,
@@ -33,7 +33,6 @@ export interface ActiveClvModel {
 }
 
 const DAYS_PER: Record<TimeUnit, number> = { days: 1, weeks: 7 };
-const WRITE_CHUNK = 10_000;
 const DEFAULT_CLV = { horizonDays: 365, discountRate: 0.01, periodDays: 30 };
 
 /** The options a run takes from the settings. */
@@ -56,7 +55,7 @@ export async function activeClvModel(db: ScoringDb): Promise<ActiveClvModel | un
  * (Re)writes `scoring.customer_score` for every customer of `scoring.customer`, or only the given ones,
  * from the transactions that occurred up to `now`, in three set-based steps (call inside a transaction):
  *
- * 1. One INSERT … ON CONFLICT from one aggregation over the transactions:
+ * 1. One aggregation over the transactions into a temporary table:
  *    - historical value over all time: revenue = sales − returns (amount_base), order count = sale
  *      transactions, first/last sale, average order value = revenue / order count;
  *    - RFM over the window (now − windowDays, now]: recency = whole days since the last sale in the window,
@@ -67,11 +66,13 @@ export async function activeClvModel(db: ScoringDb): Promise<ActiveClvModel | un
  *      categories (a missing category counts as one category of its own): −Σ p·ln p / ln k for k > 1
  *      categories, 0 for one category, NULL without any sale.
  * 2. CLV columns from the active clv_model: calibration summaries aggregated in SQL up to now's UTC day,
- *    predictions in TS in one pass, written back in chunks of 10,000 with jsonb_to_recordset.
- * 3. Quadrant of the differentiation matrix: value (CLV with an active model, revenue without) above the
- *    threshold (default the median over customers with a sale) × needs_diversity above its threshold:
- *    one_to_one (high/high), loyalty (high value/low needs), niche (low/high), mass (low/low); NULL
- *    without any sale.
+ *    predictions in TS in one pass, into a second temporary table (one `unnest` of parallel arrays).
+ * 3. One MERGE into customer_score, with the quadrant of the differentiation matrix: value (CLV with an
+ *    active model, revenue without) above the threshold (default the median over customers with a sale) ×
+ *    needs_diversity above its threshold: one_to_one (high/high), loyalty (high value/low needs), niche
+ *    (low/high), mass (low/low); NULL without any sale. Only new rows and rows with a changed value are
+ *    written, so `scored_at` is when a customer's scores last changed; a run that confirms them leaves
+ *    the row alone (the run resource says when it ran).
  *
  * Tie rule of the quintiles: `ntile(5) over (order by value, customer_id)`: customers are sorted by the
  * value and, among equal values, by customer id; ntile then cuts the sorted list into five groups whose
@@ -83,7 +84,7 @@ export async function activeClvModel(db: ScoringDb): Promise<ActiveClvModel | un
  *
  * With `customerIds` the quintiles and the median are still those of the whole base (the aggregation reads
  * every customer's window: one pass over the window's transactions), but only those customers' rows are
- * written and only their CLV is predicted. Returns the number of rows written.
+ * written and only their CLV is predicted. Returns the number of customers scored.
  */
 export async function recomputeScores(trx: ScoringDb, options: RecomputeOptions): Promise<{ scored: number }> {
   const { now, windowDays, customerIds } = options;
@@ -91,10 +92,10 @@ export async function recomputeScores(trx: ScoringDb, options: RecomputeOptions)
   const only = (column: string) => (customerIds ? sql`and ${sql.ref(column)} = any(${[...customerIds]}::uuid[])` : sql``);
   const since = sql`(${at}::timestamptz - make_interval(days => ${windowDays}))`;
 
-  const written = await sql<{ customer_id: string }>`
-    insert into scoring.customer_score as s (customer_id, recency, frequency, monetary, rfm_cell, revenue, order_count,
-      first_purchase_at, last_purchase_at, average_order_value, clv, expected_transactions, p_alive, expected_spend,
-      needs_diversity, quadrant, scored_at)
+  // Computed into temporary tables first (no WAL, dropped at commit), so each score row is written once below.
+  await sql`drop table if exists pg_temp.score_calc, pg_temp.clv_calc`.execute(trx);
+  await sql`
+    create temporary table score_calc on commit drop as
     -- One scan of the transactions, aggregated per (customer, category) first; everything else rolls up
     -- from those far fewer rows.
     with per_category as (
@@ -108,7 +109,8 @@ export async function recomputeScores(trx: ScoringDb, options: RecomputeOptions)
         coalesce(sum(case when t.type = 'sale' then t.amount_base else -t.amount_base end) filter (where t.occurred_at > ${since}), 0) as net_w
       from scoring.transaction t
       where t.customer_id is not null and t.occurred_at <= ${at}::timestamptz ${only('t.customer_id')}
-      group by t.customer_id, t.category
+      -- Byte order ("C") groups the same categories as the database collation, and sorts far faster.
+      group by t.customer_id, t.category collate "C"
     ), agg as (
       select customer_id,
         sum(net) as revenue,
@@ -134,10 +136,10 @@ export async function recomputeScores(trx: ScoringDb, options: RecomputeOptions)
         ntile(5) over (order by frequency_w, customer_id) as f,
         ntile(5) over (order by monetary_w, customer_id) as m
       from (
-        select customer_id, frequency_w, monetary_w,
-          floor(extract(epoch from (${at}::timestamptz - last_in_window)) / 86400)::int as recency_days
-        from window_values w
-        where frequency_w > 0 and exists (select 1 from scoring.customer c where c.id = w.customer_id)
+        select w.customer_id, w.frequency_w, w.monetary_w,
+          floor(extract(epoch from (${at}::timestamptz - w.last_in_window)) / 86400)::int as recency_days
+        from window_values w join scoring.customer c on c.id = w.customer_id
+        where w.frequency_w > 0
       ) w
     ), needs as (
       select customer_id,
@@ -146,33 +148,74 @@ export async function recomputeScores(trx: ScoringDb, options: RecomputeOptions)
       from (select customer_id, sales::float8 as n, sum(sales) over (partition by customer_id)::float8 as total from per_category where sales > 0) p
       group by customer_id
     )
-    select c.id, rfm.r, rfm.f, rfm.m, rfm.r::text || rfm.f::text || rfm.m::text,
-      coalesce(agg.revenue, 0), coalesce(agg.order_count, 0), agg.first_purchase_at, agg.last_purchase_at,
-      case when agg.order_count > 0 then round(agg.revenue / agg.order_count, 4) end,
-      null, null, null, null,
+    select c.id as customer_id, rfm.r::smallint as recency, rfm.f::smallint as frequency, rfm.m::smallint as monetary,
+      rfm.r::text || rfm.f::text || rfm.m::text as rfm_cell,
+      coalesce(agg.revenue, 0) as revenue, coalesce(agg.order_count, 0)::int as order_count,
+      agg.first_purchase_at, agg.last_purchase_at,
+      case when agg.order_count > 0 then round(agg.revenue / agg.order_count, 4) end as average_order_value,
       -- greatest/least skip NULLs: keep NULL (no sale) as NULL; the clamp only removes float noise.
-      case when needs.diversity is not null then least(greatest(needs.diversity, 0), 1) end, null, ${at}::timestamptz
+      case when needs.diversity is not null then least(greatest(needs.diversity, 0), 1) end as needs_diversity
     from scoring.customer c
     left join agg on agg.customer_id = c.id
     left join rfm on rfm.customer_id = c.id
     left join needs on needs.customer_id = c.id
-    where true ${only('c.id')}
-    on conflict (customer_id) do update set
-      recency = excluded.recency, frequency = excluded.frequency, monetary = excluded.monetary, rfm_cell = excluded.rfm_cell,
-      revenue = excluded.revenue, order_count = excluded.order_count, first_purchase_at = excluded.first_purchase_at,
-      last_purchase_at = excluded.last_purchase_at, average_order_value = excluded.average_order_value,
-      clv = null, expected_transactions = null, p_alive = null, expected_spend = null,
-      needs_diversity = excluded.needs_diversity, quadrant = null, scored_at = excluded.scored_at
-    returning s.customer_id`.execute(trx);
+    where true ${only('c.id')}`.execute(trx);
+
+  const model = await activeClvModel(trx);
+  const predicted = model ? await predictClv(trx, model, options) : predictionColumns([]);
+  await sql`
+    create temporary table clv_calc on commit drop as
+    select * from unnest(${predicted.customerId}::uuid[], ${predicted.expectedTransactions}::float8[], ${predicted.pAlive}::float8[],
+      ${predicted.expectedSpend}::float8[], ${predicted.clv}::float8[]) as p(customer_id, expected_transactions, p_alive, expected_spend, clv)`.execute(trx);
+  // Temporary tables have no statistics until analysed; without them the planner guesses badly for the merge.
+  await sql`analyze score_calc, clv_calc`.execute(trx);
+
+  // Value of the differentiation matrix: CLV with an active model, revenue without.
+  const valueOf = (clv: RawBuilder<unknown>, revenue: RawBuilder<unknown>) => (model ? sql`coalesce(${clv}, 0)` : revenue);
+  const computedClv = sql`round(p.clv::numeric, 4)`;
+  const computedValue = valueOf(computedClv, sql`n.revenue`);
+  const needsThreshold = options.needsThreshold ?? 0.5;
+  // The median over the whole base: the rows computed now, and for an incremental rescoring everybody else's stored ones.
+  const threshold =
+    options.valueThreshold !== undefined
+      ? sql`${options.valueThreshold}::numeric`
+      : sql`(select percentile_cont(0.5) within group (order by v)::numeric from (
+          select ${computedValue} as v from score_calc n left join clv_calc p using (customer_id) where n.needs_diversity is not null
+          union all
+          select ${valueOf(sql`s.clv`, sql`s.revenue`)} from scoring.customer_score s
+          where s.needs_diversity is not null and ${customerIds ? sql`not (s.customer_id = any(${[...customerIds]}::uuid[]))` : sql`false`}) base)`;
+  const columns = [
+    'recency', 'frequency', 'monetary', 'rfm_cell', 'revenue', 'order_count', 'first_purchase_at', 'last_purchase_at', 'average_order_value',
+    'clv', 'expected_transactions', 'p_alive', 'expected_spend', 'clv_model_version', 'needs_diversity', 'quadrant',
+  ];
+  // One MERGE: a score row is written only when it is new or one of its values changed (scored_at then says
+  // when they last changed); unchanged rows are neither rewritten nor locked.
+  await sql`
+    merge into scoring.customer_score s
+    using (
+      select n.customer_id, n.recency, n.frequency, n.monetary, n.rfm_cell, n.revenue, n.order_count, n.first_purchase_at,
+        n.last_purchase_at, n.average_order_value,
+        ${computedClv} as clv, p.expected_transactions, p.p_alive, round(p.expected_spend::numeric, 4) as expected_spend,
+        ${model ? sql`case when p.customer_id is not null then ${model.version}::int end` : sql`null::int`} as clv_model_version,
+        n.needs_diversity,
+        case when n.needs_diversity is null then null
+          when ${computedValue} > t.value and n.needs_diversity > ${needsThreshold} then 'one_to_one'
+          when ${computedValue} > t.value then 'loyalty'
+          when n.needs_diversity > ${needsThreshold} then 'niche'
+          else 'mass' end as quadrant
+      from score_calc n left join clv_calc p using (customer_id) cross join (select ${threshold} as value) t
+    ) n on s.customer_id = n.customer_id
+    when matched and (${sql.join(columns.map((c) => sql.ref(`s.${c}`)))}) is distinct from (${sql.join(columns.map((c) => sql.ref(`n.${c}`)))}) then
+      update set ${sql.join(columns.map((c) => sql`${sql.ref(c)} = ${sql.ref(`n.${c}`)}`))}, scored_at = ${at}::timestamptz
+    when not matched then
+      insert (customer_id, ${sql.join(columns.map((c) => sql.ref(c)))}, scored_at)
+      values (n.customer_id, ${sql.join(columns.map((c) => sql.ref(`n.${c}`)))}, ${at}::timestamptz)`.execute(trx);
+  const { rows } = await sql<{ computed: string }>`select count(*)::text as computed from score_calc`.execute(trx);
   if (!customerIds) {
     // Erased or merged-away customers lose their scores on a full run.
     await sql`delete from scoring.customer_score s where not exists (select 1 from scoring.customer c where c.id = s.customer_id)`.execute(trx);
   }
-
-  const model = await activeClvModel(trx);
-  if (model) await predictClv(trx, model, options);
-  await assignQuadrants(trx, model !== undefined, options);
-  return { scored: written.rows.length };
+  return { scored: Number(rows[0]?.computed ?? 0) };
 }
 
 /**
@@ -188,23 +231,13 @@ export async function rescoreCustomers(trx: ScoringDb, customerIds: readonly str
   return recomputeScores(trx, { ...options, customerIds: [...new Set(customerIds)] });
 }
 
-async function predictClv(trx: ScoringDb, model: ActiveClvModel, options: RecomputeOptions): Promise<void> {
+async function predictClv(trx: ScoringDb, model: ActiveClvModel, options: RecomputeOptions) {
   const { horizonDays, discountRate, periodDays } = options.clv ?? DEFAULT_CLV;
   const perUnit = DAYS_PER[model.timeUnit];
   const clvOptions = { horizon: horizonDays / perUnit, discountRate, periodLength: periodDays / perUnit };
   const today = options.now.toISOString().slice(0, 10);
   const summaries = await calibrationSummaries(trx, today, model.timeUnit, options.customerIds);
-  const rows = summaries.map((customer) => predictOne(model, customer, clvOptions));
-  for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
-    await sql`
-      update scoring.customer_score s set
-        expected_transactions = r.expected_transactions, p_alive = r.p_alive,
-        expected_spend = round(r.expected_spend::numeric, 4), clv = round(r.clv::numeric, 4),
-        clv_model_version = ${model.version}
-      from jsonb_to_recordset(${JSON.stringify(rows.slice(start, start + WRITE_CHUNK))}::jsonb)
-        as r(customer_id uuid, expected_transactions float8, p_alive float8, expected_spend float8, clv float8)
-      where s.customer_id = r.customer_id`.execute(trx);
-  }
+  return predictionColumns(summaries.map((customer) => predictOne(model, customer, clvOptions)));
 }
 
 /**
@@ -226,21 +259,17 @@ function predictOne(model: ActiveClvModel, customer: CustomerCalibration, clvOpt
   }
 }
 
-async function assignQuadrants(trx: ScoringDb, withClv: boolean, options: RecomputeOptions): Promise<void> {
-  const value = withClv ? sql`coalesce(s.clv, 0)` : sql`s.revenue`;
-  const threshold =
-    options.valueThreshold !== undefined
-      ? sql`${options.valueThreshold}::numeric`
-      : sql`(select percentile_cont(0.5) within group (order by ${value})::numeric from scoring.customer_score s where s.needs_diversity is not null)`;
-  const only = options.customerIds ? sql`and s.customer_id = any(${[...options.customerIds]}::uuid[])` : sql``;
-  await sql`
-    update scoring.customer_score s set quadrant = case
-        when ${value} > t.value and s.needs_diversity > ${options.needsThreshold ?? 0.5} then 'one_to_one'
-        when ${value} > t.value then 'loyalty'
-        when s.needs_diversity > ${options.needsThreshold ?? 0.5} then 'niche'
-        else 'mass' end
-    from (select ${threshold} as value) t
-    where s.needs_diversity is not null ${only}`.execute(trx);
+type Prediction = ReturnType<typeof predictOne>;
+
+/** Predictions as parallel arrays, one bound parameter each, for `unnest`. */
+function predictionColumns(rows: Prediction[]) {
+  return {
+    customerId: rows.map((row) => row.customer_id),
+    expectedTransactions: rows.map((row) => row.expected_transactions),
+    pAlive: rows.map((row) => row.p_alive),
+    expectedSpend: rows.map((row) => row.expected_spend),
+    clv: rows.map((row) => row.clv),
+  };
 }
 
 const finite = (value: number | null): number | null => (value !== null && Number.isFinite(value) ? value : null);
