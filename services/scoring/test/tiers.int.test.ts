@@ -218,3 +218,34 @@ describe('manual overrides', () => {
     expect(second).toEqual({ items: [expect.objectContaining({ from: null, to: 'Gold', reason: 'rules' })], nextCursor: null });
   });
 });
+
+describe('a new tier set', () => {
+  it('applies at once: upgrades now, downgrades after the grace period, segments follow', async () => {
+    const customer = randomUUID();
+    await sql`insert into scoring.customer (id, kind, lifecycle_stage, consents, updated_at) values (${customer}, 'person', 'active', '{}', now())`.execute(h.db);
+    await setRevenue(customer, 300_000);
+    await assign([customer]);
+    expect(await tierOf(customer)).toBe('Gold');
+    const segment = await inject({ method: 'POST', url: '/v1/segments', headers: as(admin), payload: { name: `VIPs ${customer}`, rule: { field: 'tier', op: 'eq', value: 'VIP' } } });
+    expect(segment.statusCode).toBe(201);
+    const members = async () => (await inject({ method: 'GET', url: `/v1/segments/${segment.json().id}/members`, headers: as(admin) })).json().items.map((m: { customerId: string }) => m.customerId);
+    expect(await members()).not.toContain(customer);
+
+    const put = async (items: unknown[]) => {
+      const etag = (await inject({ method: 'GET', url: '/v1/tiers', headers: as(admin) })).headers.etag as string;
+      return inject({ method: 'PUT', url: '/v1/tiers', headers: as(admin, { 'if-match': etag }), payload: { items } });
+    };
+    const lowerVip = DEFAULT_TIER_SET.map((tier) =>
+      tier.name === 'VIP' ? { ...tier, rule: { field: 'revenue', min: 250_000 } } : tier.name === 'Gold' ? { ...tier, rule: { field: 'revenue', min: 200_000, max: 250_000 } } : tier,
+    );
+    expect((await put(lowerVip)).statusCode).toBe(200);
+    expect(await tierOf(customer)).toBe('VIP');
+    expect((await awaitTierEvents(customer, 2)).at(-1)).toEqual({ customerId: customer, from: 'Gold', to: 'VIP', reason: 'rules' });
+    expect(await members()).toContain(customer);
+
+    // Back to the default set: a downgrade, so the customer keeps VIP through the grace period.
+    expect((await put([...DEFAULT_TIER_SET])).statusCode).toBe(200);
+    expect(await tierOf(customer)).toBe('VIP');
+    expect(await db.selectFrom('tier_downgrade_pending').select('candidate_tier').where('customer_id', '=', customer).executeTakeFirst()).toEqual({ candidate_tier: 'Gold' });
+  });
+});

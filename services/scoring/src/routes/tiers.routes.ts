@@ -2,6 +2,8 @@ import { authorize as authorizeRule, decodeCursor, etagOf, IfMatchHeaders, PageQ
 import { z } from 'zod';
 import { authorize } from '../domain/access';
 import { TIER_FIELDS } from '../domain/rules';
+import { refreshSegments } from '../domain/segments/segment-membership.service';
+import { assignTiers } from '../domain/tiers/tier-assignment.service';
 import { removeTierOverride, setTierOverride } from '../domain/tiers/tier-override.service';
 import { loadTierSet, replaceTierSet, type TierSet } from '../domain/tiers/tier-set.repository';
 import type { ScoringRouteContext } from './route-context';
@@ -67,7 +69,7 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
         description:
           'The tiers must partition every value of one score field: ranks rise with the values, adjacent ranges meet exactly (a tier’s max is the min of the tier ranked above). ' +
           'Overlaps, gaps and unknown fields → 422 `invalid-tier-set` with every problem and its path; nothing is written. ' +
-          'Tiers that segment rules or manual overrides name cannot be removed (409). Customers are re-tiered by the next scoring run.',
+          'Tiers that segment rules or manual overrides name cannot be removed (409). The new set applies at once: every customer is re-tiered in the same transaction (a `tier-changed` event per change, the downgrade grace period as usual) and segments follow.',
         headers: IfMatchHeaders,
         body: z.strictObject({ items: z.array(z.unknown()).describe('Tier[]') }),
         response: { 200: TierList, ...problemResponses(400, 401, 403, 409, 412, 422, 428) },
@@ -75,7 +77,13 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
     },
     async (request, reply) => {
       authorize(request.principal, 'administer');
-      const set = await context.write((trx) => replaceTierSet(trx, request.body.items, request.headers['if-match']));
+      const set = await context.write(async (trx) => {
+        const replaced = await replaceTierSet(trx, request.body.items, request.headers['if-match']);
+        // Set-based over the whole base; readers never see a tier set without the assignment it makes.
+        await assignTiers(trx, { ...tierContext, graceDays: context.config.SCORING_TIER_GRACE_DAYS });
+        await refreshSegments(trx, tierContext);
+        return replaced;
+      });
       return reply.header('etag', etagOf(set.version)).send(listOf(set));
     },
   );
