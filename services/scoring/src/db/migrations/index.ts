@@ -2,6 +2,7 @@ import { platformTablesMigration, type ServiceMigrations } from '@crm/platform';
 import { scoringSchema } from './2026-11-23T12-00_scoring';
 import { scoresSchema } from './2026-11-23T17-00_scores';
 import { scoreModelVersion } from './2026-11-23T18-00_score-model-version';
+import { coveringCustomerIndex } from './2026-11-23T19-00_covering-customer-index';
 
 export const SCORING_SCHEMA = 'scoring';
 
@@ -12,5 +13,6 @@ export const scoringMigrations: ServiceMigrations = {
     '2026-11-23T12-00_scoring': scoringSchema,
     '2026-11-23T17-00_scores': scoresSchema,
     '2026-11-23T18-00_score-model-version': scoreModelVersion,
+    '2026-11-23T19-00_covering-customer-index': coveringCustomerIndex,
   },
 };

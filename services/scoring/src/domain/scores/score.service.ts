@@ -96,31 +96,26 @@ export async function recomputeScores(trx: ScoringDb, options: RecomputeOptions)
   await sql`drop table if exists pg_temp.score_calc, pg_temp.clv_calc`.execute(trx);
   await sql`
     create temporary table score_calc on commit drop as
-    -- One scan of the transactions, aggregated per (customer, category) first; everything else rolls up
-    -- from those far fewer rows.
-    with per_category as (
+    -- Two scans of the covering index (customer_id, occurred_at) include (type, amount_base, category), each
+    -- already in customer order: one for the values per customer, one for the sales per category.
+    with agg as (
       select t.customer_id,
-        sum(case when t.type = 'sale' then t.amount_base else -t.amount_base end) as net,
-        count(*) filter (where t.type = 'sale') as sales,
-        min(t.occurred_at) filter (where t.type = 'sale') as first_sale,
-        max(t.occurred_at) filter (where t.type = 'sale') as last_sale,
+        sum(case when t.type = 'sale' then t.amount_base else -t.amount_base end) as revenue,
+        count(*) filter (where t.type = 'sale') as order_count,
+        min(t.occurred_at) filter (where t.type = 'sale') as first_purchase_at,
+        max(t.occurred_at) filter (where t.type = 'sale') as last_purchase_at,
         max(t.occurred_at) filter (where t.type = 'sale' and t.occurred_at > ${since}) as last_in_window,
-        count(*) filter (where t.type = 'sale' and t.occurred_at > ${since}) as sales_w,
-        coalesce(sum(case when t.type = 'sale' then t.amount_base else -t.amount_base end) filter (where t.occurred_at > ${since}), 0) as net_w
+        count(*) filter (where t.type = 'sale' and t.occurred_at > ${since}) as frequency_w,
+        coalesce(sum(case when t.type = 'sale' then t.amount_base else -t.amount_base end) filter (where t.occurred_at > ${since}), 0) as monetary_w
       from scoring.transaction t
       where t.customer_id is not null and t.occurred_at <= ${at}::timestamptz ${only('t.customer_id')}
+      group by t.customer_id
+    ), per_category as (
+      select t.customer_id, count(*)::float8 as sales
+      from scoring.transaction t
+      where t.customer_id is not null and t.type = 'sale' and t.occurred_at <= ${at}::timestamptz ${only('t.customer_id')}
       -- Byte order ("C") groups the same categories as the database collation, and sorts far faster.
       group by t.customer_id, t.category collate "C"
-    ), agg as (
-      select customer_id,
-        sum(net) as revenue,
-        sum(sales) as order_count,
-        min(first_sale) as first_purchase_at,
-        max(last_sale) as last_purchase_at,
-        max(last_in_window) as last_in_window,
-        sum(sales_w) as frequency_w,
-        sum(net_w) as monetary_w
-      from per_category group by customer_id
     ), window_values as (
       -- Quintiles rank every customer of the base, also when only some rows are written.
       ${customerIds ? sql`select t.customer_id,
@@ -145,7 +140,7 @@ export async function recomputeScores(trx: ScoringDb, options: RecomputeOptions)
       select customer_id,
         case when count(*) = 1 then 0::float8
           else -sum((n / total) * ln(n / total)) / ln(count(*)::float8) end as diversity
-      from (select customer_id, sales::float8 as n, sum(sales) over (partition by customer_id)::float8 as total from per_category where sales > 0) p
+      from (select customer_id, sales as n, sum(sales) over (partition by customer_id) as total from per_category) p
       group by customer_id
     )
     select c.id as customer_id, rfm.r::smallint as recency, rfm.f::smallint as frequency, rfm.m::smallint as monetary,

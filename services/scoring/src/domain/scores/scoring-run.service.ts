@@ -1,6 +1,6 @@
 import { lockForTransaction, type Logger, type Outbox, type Runtime } from '@crm/platform';
 import { Cron } from 'croner';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { ScoringLocks, type ScoringDb } from '../../db/scoring.repository';
 import type { ScoringRunTable } from '../../db/tables';
 import { refreshSegments } from '../segments/segment-membership.service';
@@ -61,6 +61,9 @@ export async function executeRun(context: RunContext, runId: string): Promise<vo
     db.updateTable('scoring_run').set(values).where('id', '=', runId).execute();
   try {
     await step({ status: 'running', step: 'scores', started_at: runtime.now().toISOString() });
+    // Marks freshly ingested pages all-visible and refreshes the statistics, so the aggregations read the
+    // covering index alone (cheap when autovacuum got there first). Outside any transaction, as VACUUM must be.
+    await sql`vacuum (analyze) scoring.transaction`.execute(db);
     const options = recomputeOptionsOf(context.config, runtime.now());
     const { scored } = await context.write((trx) => recomputeScores(trx, options));
     await step({ step: 'tiers', customers_scored: scored });
