@@ -132,6 +132,23 @@ describe('NDJSON ingest jobs', () => {
     expect(job.rejectedLines[1].reason).toMatch(/type/);
     expect((await inject({ method: 'GET', url: `/v1/ingest-jobs/${randomUUID()}`, headers: as(batchJob) })).statusCode).toBe(404);
   });
+
+  it('writes chunks side by side and still answers them in order, duplicates across chunks counted once', async () => {
+    const customer = await knownCustomer('CUST-M');
+    // Three chunks of 5,000 lines; the third repeats 100 sales of the second (written at the same time) and has one bad line.
+    const lines = Array.from({ length: 12_500 }, (_, i) => {
+      const externalId = i >= 10_000 && i < 10_100 ? `M-${i - 5_000}` : `M-${i}`;
+      return JSON.stringify(tx(externalId, { customer, ...(i === 10_999 ? { amount: { amount: '-1.00', currency: 'CNY' } } : {}) }));
+    });
+    const res = await inject({ method: 'POST', url: '/v1/transactions/batch', headers: as(batchJob, { 'content-type': 'application/x-ndjson' }), payload: lines.join('\n') });
+    const answer = res.body.trim().split('\n').map((line) => JSON.parse(line));
+    expect(answer.filter((line) => 'progress' in line).map((line) => line.progress.received)).toEqual([5_000, 10_000, 12_500]);
+    expect(answer.at(-1).summary).toEqual({ received: 12_500, inserted: 12_399, duplicates: 100, pending: 0, rejected: 1 });
+    const stored = await sql<{ n: string }>`select count(*) as n from scoring.transaction where external_id like 'M-%'`.execute(h.db);
+    expect(stored.rows[0]?.n).toBe('12399');
+    const job = (await inject({ method: 'GET', url: `/v1/ingest-jobs/${answer[0].jobId}`, headers: as(batchJob) })).json();
+    expect(job.rejectedLines.map((l: { line: number }) => l.line)).toEqual([11_000]);
+  });
 });
 
 describe('dealers', () => {

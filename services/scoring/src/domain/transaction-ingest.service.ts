@@ -56,6 +56,7 @@ export interface IngestContext {
 }
 
 const rejected = (index: number, reason: string): RowResult => ({ index, status: 'rejected', reason });
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Checks one row on its own: shape, sign, time and dealer; returns the row or why it is refused. */
 function checkRow(index: number, value: unknown, context: IngestContext, latest: number): TransactionInput | RowResult {
@@ -149,6 +150,8 @@ export async function writeChunk({ refused, accepted }: CheckedChunk, context: I
             dealer_id: row.dealerId ?? null,
           });
         }
+        // One key order for every chunk: concurrent chunks repeating each other's keys then wait, never deadlock.
+        writes.sort((x, y) => (x.source_system === y.source_system ? compare(x.external_id, y.external_id) : compare(x.source_system, y.source_system)));
         const inserted = await insertTransactions(trx, writes);
         for (const write of writes) {
           if (!inserted.has(write.id)) chunkResults.push({ index: write.index, status: 'duplicate' });

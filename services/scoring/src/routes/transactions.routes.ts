@@ -9,6 +9,8 @@ import type { ScoringRouteContext } from './route-context';
 
 const MAX_JSON_BATCH = 10_000;
 const NDJSON_CHUNK = 5_000;
+/** Chunks written at once by their own connections, while the next one is parsed and checked. */
+const WRITES_IN_FLIGHT = 2;
 /** Rejected lines an ingest job keeps (with line numbers and reasons); the counters count them all. */
 const MAX_REJECTED_KEPT = 10_000;
 const tags = ['transactions'];
@@ -97,8 +99,9 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         let kept = 0;
         yield `${JSON.stringify({ jobId })}\n`;
         try {
-          // Pipelined: the next chunk is parsed and checked (CPU) while the previous one is written (database).
-          let writing: Promise<ChunkOutcome> | undefined;
+          // Pipelined: the next chunk is parsed and checked (CPU) while earlier ones are written (database),
+          // answered in order.
+          const writing: Promise<ChunkOutcome>[] = [];
           const affected = new Set<string>();
           const finish = async function* (done: Promise<ChunkOutcome>) {
             const { results, customerIds } = await done;
@@ -117,12 +120,14 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
           for await (const chunk of ndjsonChunks(stream, NDJSON_CHUNK)) {
             const checked = checkChunk(chunk.filter((line): line is { index: number; value: unknown } => 'value' in line), ingest);
             checked.refused.push(...chunk.flatMap((line) => ('error' in line ? [{ index: line.index, status: 'rejected' as const, reason: line.error }] : [])));
-            if (writing) yield* finish(writing);
-            writing = writeChunk(checked, ingest);
-            // Handled where it is awaited, one chunk later; this keeps a failure meanwhile from counting as unhandled.
-            writing.catch(() => undefined);
+            const oldest = writing.length >= WRITES_IN_FLIGHT ? writing.shift() : undefined;
+            if (oldest) yield* finish(oldest);
+            const write = writeChunk(checked, ingest);
+            // Handled where it is awaited, chunks later; this keeps a failure meanwhile from counting as unhandled.
+            write.catch(() => undefined);
+            writing.push(write);
           }
-          if (writing) yield* finish(writing);
+          for (let next = writing.shift(); next; next = writing.shift()) yield* finish(next);
           await context.rescore(affected);
           await context.db.updateTable('ingest_job').set({ status: 'succeeded', finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
           yield `${JSON.stringify({ jobId, summary: total })}\n`;
