@@ -20,6 +20,8 @@ const gatewaySettings = {
   CRM_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(30).default(5),
   /** Upstream answer deadline: no response headers (or a stalled response body) for this long → 504. */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** The same deadline for the routes the routing table marks long-running (whole-base jobs such as a CLV fit). */
+  UPSTREAM_LONG_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(600_000),
   ...upstreamUrls,
 };
 

@@ -14,6 +14,11 @@ export interface UpstreamDefinition {
    * the more specific route wins.
    */
   prefixes: readonly string[];
+  /**
+   * Exact paths (under the prefixes) whose calls work over the whole customer base and may take minutes
+   * at a million customers: proxied with UPSTREAM_LONG_TIMEOUT_MS instead of UPSTREAM_TIMEOUT_MS.
+   */
+  longRunning?: readonly string[];
 }
 
 export const UPSTREAMS = [
@@ -39,6 +44,8 @@ export const UPSTREAMS = [
       '/v1/customers/:id/tier-override',
       '/v1/customers/:id/tier-history',
     ],
+    // A CLV fit and a new tier set (which re-tiers everyone at once).
+    longRunning: ['/v1/scoring/models/clv/fit', '/v1/tiers'],
   },
 ] as const satisfies readonly UpstreamDefinition[];
 

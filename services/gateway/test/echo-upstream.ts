@@ -82,10 +82,15 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     reply.code(409).type('application/problem+json').header('etag', '"7"').send({ type: 'urn:crm:problem:conflict', title: 'Conflict', status: 409, detail: 'from upstream' }),
   );
 
-  app.get('/v1/customers/slow', async () => {
+  // 1.5 s to answer: past a short UPSTREAM_TIMEOUT_MS, within UPSTREAM_LONG_TIMEOUT_MS on long-running routes.
+  const slow = async (request: { url: string }) => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    return { slow: true };
-  });
+    return { slow: true, url: request.url };
+  };
+  app.get('/v1/customers/slow', slow);
+  app.get('/v1/scoring/slow', slow);
+  app.post('/v1/scoring/models/clv/fit', slow);
+  app.put('/v1/tiers', slow);
 
   app.all('/*', async (request) => {
     const principal = verifyPrincipal(request.headers, INTERNAL_SECRET);

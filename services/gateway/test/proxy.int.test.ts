@@ -173,6 +173,23 @@ describe('upstream failures', () => {
     expect(body.detail).toMatch(/customers/);
   });
 
+  it('gives the long-running routes of the routing table the long deadline, and only those', async () => {
+    const scoring = await startEchoUpstream();
+    const gateway = await startGateway({ env: { CUSTOMERS_URL: upstream.url, SCORING_URL: scoring.url, UPSTREAM_TIMEOUT_MS: '500', UPSTREAM_LONG_TIMEOUT_MS: '5000' } });
+    try {
+      const fit = await gateway.inject({ method: 'POST', url: '/v1/scoring/models/clv/fit', headers: asAdmin, payload: {} });
+      expect([fit.statusCode, fit.json()]).toEqual([200, { slow: true, url: '/v1/scoring/models/clv/fit' }]);
+      const tiers = await gateway.inject({ method: 'PUT', url: '/v1/tiers', headers: asAdmin, payload: {} });
+      expect([tiers.statusCode, tiers.json()]).toEqual([200, { slow: true, url: '/v1/tiers' }]);
+      // The rest of the same service and prefixes keep the short deadline.
+      expect((await gateway.inject({ method: 'GET', url: '/v1/tiers/anything', headers: asAdmin })).statusCode).toBe(200);
+      expectProblem(await gateway.inject({ method: 'GET', url: '/v1/scoring/slow', headers: asAdmin }), 504, 'urn:crm:problem:gateway-timeout');
+    } finally {
+      await gateway.close();
+      await scoring.close();
+    }
+  });
+
   it('answers 502 problem+json when the upstream cannot be reached', async () => {
     const unreachable = await startGateway({ env: { CUSTOMERS_URL: `http://127.0.0.1:${await deadPort()}` } });
     try {

@@ -10,6 +10,8 @@ export interface UpstreamProxyOptions {
   /** `CRM_INTERNAL_SECRET`: the key the forwarded principal is signed with. */
   internalSecret: string;
   timeoutMs: number;
+  /** For the upstream's `longRunning` paths. */
+  longTimeoutMs: number;
   runtime: Runtime;
 }
 
@@ -49,16 +51,27 @@ function answerUpstreamFailure(upstream: Upstream, reply: FastifyReply, error: E
   void sendProblem(reply, failure, reply.request);
 }
 
-/** One proxy over the upstream's path prefixes: undici with keep-alive, no retries. */
+/**
+ * Two proxies over the upstream's paths, undici with keep-alive and no retries: one for the long-running
+ * paths with the long deadline, one for everything else under the prefixes (a long-running path that is
+ * a prefix itself is left to the first; deeper ones win over the wildcards as more specific routes).
+ */
 async function registerUpstream(app: App, upstream: Upstream, options: UpstreamProxyOptions): Promise<void> {
+  const longRunning = upstream.longRunning ?? [];
+  const routes = upstream.prefixes.flatMap((prefix) => [...(longRunning.includes(prefix) ? [] : [prefix]), `${prefix}/*`]);
+  await registerProxy(app, upstream, options, routes, options.timeoutMs);
+  if (longRunning.length > 0) await registerProxy(app, upstream, options, longRunning, options.longTimeoutMs);
+}
+
+async function registerProxy(app: App, upstream: Upstream, options: UpstreamProxyOptions, routes: readonly string[], timeoutMs: number): Promise<void> {
   await app.register(httpProxy, {
     upstream: upstream.url,
-    routes: upstream.prefixes.flatMap((prefix) => [prefix, `${prefix}/*`]),
+    routes: [...routes],
     undici: {
       connections: 128,
       keepAliveTimeout: 30_000,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     },
     destroyAgent: true,
     disableRequestLogging: true,
