@@ -1,13 +1,14 @@
 import betaln from '@stdlib/math-base-special-betaln';
+import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import type { BgNbdParams, CustomerSummary } from './bg-nbd.model';
 import { aggregateSummaries, type WeightedSummaries } from './customer-summaries.aggregate';
-import { logAddExp } from './log-space.math';
-import { minimizeNelderMead, type NelderMeadOptions } from './nelder-mead.optimizer';
+import { minimizeWithGradient, type ValueAndGradient } from './bfgs.optimizer';
+import type { NelderMeadOptions } from './nelder-mead.optimizer';
 
 // Hot loop: Math's functions are bound once, since a global lookup per call is ~10x slower under
 // jest's vm sandbox (and free elsewhere).
-const { log } = Math;
+const { exp, log, log1p } = Math;
 
 export interface BgNbdFit {
   params: BgNbdParams;
@@ -38,12 +39,15 @@ export function fitBgNbd(customers: Iterable<CustomerSummary> | WeightedSummarie
     a: Math.exp(a ?? NaN),
     b: Math.exp(b ?? NaN),
   });
-  const objective = (theta: readonly number[]): number => {
-    const ll = bgNbdTotalLogLikelihood(fromLog(theta), data);
-    return Number.isFinite(ll) ? -ll / data.customers : Infinity;
+  // Mean negative log-likelihood over the logs of the parameters; d/d(ln θ) = θ · d/dθ.
+  const objective = (theta: readonly number[]): ValueAndGradient => {
+    const params = fromLog(theta);
+    const { value, gradient } = bgNbdLogLikelihoodWithGradient(params, data);
+    const scales = [params.r, params.alpha, params.a, params.b];
+    return { value: -value / data.customers, gradient: gradient.map((g, k) => (-g * (scales[k] ?? NaN)) / data.customers) };
   };
   const start = [initial.r, initial.alpha, initial.a, initial.b].map(log);
-  const result = minimizeNelderMead(objective, start, optimizer);
+  const result = minimizeWithGradient(objective, start, optimizer);
   const params = fromLog(result.x);
   return {
     params,
@@ -54,32 +58,80 @@ export function fitBgNbd(customers: Iterable<CustomerSummary> | WeightedSummarie
   };
 }
 
-/**
- * Σ weight · ln L over the aggregated rows: the terms of `bgNbdLogLikelihood`, with the gamma and beta
- * functions (which depend on x only) recomputed only when x changes from one row to the next; rows from
- * `aggregateSummaries` come sorted by x, so that is once per distinct x.
- */
+/** Σ weight · ln L over the aggregated rows (see bgNbdLogLikelihoodWithGradient). */
 export function bgNbdTotalLogLikelihood(params: BgNbdParams, data: WeightedSummaries): number {
+  return bgNbdLogLikelihoodWithGradient(params, data).value;
+}
+
+/**
+ * Σ weight · ln L over the aggregated rows and its gradient by (r, α, a, b), in one pass: the terms of
+ * `bgNbdLogLikelihood`, with the gamma, beta and digamma terms (which depend on x only) recomputed only
+ * when x changes from one row to the next; rows from `aggregateSummaries` come sorted by x, so that is
+ * once per distinct x. Per row, ln L = head(x) + ln(e^A + e^D) with A = −(r+x)·ln(α+T) (still alive) and,
+ * for x > 0, D = ln a − ln(b+x−1) − (r+x)·ln(α+t_x) (dropped out after the last purchase); the gradient of
+ * the second part weighs each branch by its share p_A = e^A / (e^A + e^D).
+ */
+export function bgNbdLogLikelihoodWithGradient(params: BgNbdParams, data: WeightedSummaries): { value: number; gradient: [number, number, number, number] } {
   const { r, alpha, a, b } = params;
-  const rLogAlpha = r * log(alpha);
+  const logAlpha = log(alpha);
   const betaAB = betaln(a, b);
   const gammaR = gammaln(r);
-  let total = 0;
+  const digammaR = digamma(r);
+  const digammaAB = digamma(a + b);
+  const digammaB = digamma(b);
+  let value = 0;
+  let dr = 0;
+  let dAlpha = 0;
+  let da = 0;
+  let db = 0;
   let currentX = NaN;
   let head = 0;
-  let logDropout = -Infinity;
+  let headR = 0;
+  let headA = 0;
+  let headB = 0;
+  let logDropoutOdds = 0;
   for (let i = 0; i < data.x.length; i++) {
     const x = data.x[i] ?? NaN;
     if (x !== currentX) {
       currentX = x;
-      head = rLogAlpha + gammaln(r + x) - gammaR + (x === 0 ? 0 : betaln(a, b + x) - betaAB);
-      logDropout = x === 0 ? -Infinity : log(a) - log(b + x - 1);
+      const digammaABX = digamma(a + b + x);
+      head = r * logAlpha + gammaln(r + x) - gammaR + (x === 0 ? 0 : betaln(a, b + x) - betaAB);
+      headR = logAlpha + digamma(r + x) - digammaR;
+      headA = x === 0 ? 0 : digammaAB - digammaABX;
+      headB = x === 0 ? 0 : digamma(b + x) - digammaABX - digammaB + digammaAB;
+      logDropoutOdds = x === 0 ? 0 : log(a) - log(b + x - 1);
     }
-    const alive = -(r + x) * log(alpha + (data.T[i] ?? NaN));
-    const dropped = logDropout - (r + x) * log(alpha + (data.tx[i] ?? NaN));
-    total += (data.weight[i] ?? NaN) * (head + logAddExp(alive, dropped));
+    const w = data.weight[i] ?? NaN;
+    const logAlphaT = log(alpha + (data.T[i] ?? NaN));
+    const alive = -(r + x) * logAlphaT;
+    let mixture = alive;
+    let shareAlive = 1;
+    let logAlphaTx = 0;
+    if (x > 0) {
+      logAlphaTx = log(alpha + (data.tx[i] ?? NaN));
+      const dropped = logDropoutOdds - (r + x) * logAlphaTx;
+      // ln(e^A + e^D) and p_A with one exp and one log1p, whichever branch is larger.
+      const d = dropped - alive;
+      if (d > 0) {
+        const e = exp(-d);
+        mixture = dropped + log1p(e);
+        shareAlive = e / (1 + e);
+      } else {
+        const e = exp(d);
+        mixture = alive + log1p(e);
+        shareAlive = 1 / (1 + e);
+      }
+    }
+    const shareDropped = 1 - shareAlive;
+    value += w * (head + mixture);
+    dr += w * (headR - shareAlive * logAlphaT - shareDropped * logAlphaTx);
+    dAlpha += w * (r / alpha - (r + x) * (shareAlive / (alpha + (data.T[i] ?? NaN)) + (x > 0 ? shareDropped / (alpha + (data.tx[i] ?? NaN)) : 0)));
+    if (x > 0) {
+      da += w * (headA + shareDropped / a);
+      db += w * (headB - shareDropped / (b + x - 1));
+    }
   }
-  return total;
+  return { value, gradient: [dr, dAlpha, da, db] };
 }
 
 function defaultStart(data: WeightedSummaries): BgNbdParams {

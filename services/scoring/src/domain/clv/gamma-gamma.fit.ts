@@ -1,7 +1,9 @@
+import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import type { SpendSummary } from './calibration.summary';
 import type { GammaGammaParams } from './gamma-gamma.model';
-import { minimizeNelderMead, type NelderMeadOptions } from './nelder-mead.optimizer';
+import { minimizeWithGradient, type ValueAndGradient } from './bfgs.optimizer';
+import type { NelderMeadOptions } from './nelder-mead.optimizer';
 
 // Hot loop: Math's functions are bound once, since a global lookup per call is ~10x slower under
 // jest's vm sandbox (and free elsewhere).
@@ -38,51 +40,82 @@ export function fitGammaGamma(customers: Iterable<SpendSummary>, options: GammaG
     means.push(meanValue);
   }
   if (xs.length === 0) throw new RangeError('fitGammaGamma: no customer with a repeat purchase');
-  const data = {
+  const data: SpendRows = {
     x: Float64Array.from(xs),
     logX: Float64Array.from(xs, log),
     m: Float64Array.from(means),
     logM: Float64Array.from(means, log),
   };
 
-  // The gamma functions depend on x alone (once per distinct x) and ln m̄ is fixed: one log per row is left.
-  const totalLogLikelihood = ({ p, q, gamma }: GammaGammaParams): number => {
-    const perX = new Map<number, number>();
-    const logGamma = log(gamma);
-    const lgq = gammaln(q);
-    let total = 0;
-    for (let i = 0; i < data.x.length; i++) {
-      const x = data.x[i] ?? NaN;
-      const px = p * x;
-      let head = perX.get(x);
-      if (head === undefined) {
-        head = gammaln(px + q) - gammaln(px) - lgq + q * logGamma + px * (data.logX[i] ?? NaN);
-        perX.set(x, head);
-      }
-      total += head + (px - 1) * (data.logM[i] ?? NaN) - (px + q) * log(x * (data.m[i] ?? NaN) + gamma);
-    }
-    return total;
-  };
   const fromLog = ([p, q, gamma]: readonly number[]): GammaGammaParams => ({
     p: Math.exp(p ?? NaN),
     q: Math.exp(q ?? NaN),
     gamma: Math.exp(gamma ?? NaN),
   });
-  const objective = (theta: readonly number[]): number => {
-    const ll = totalLogLikelihood(fromLog(theta));
-    return Number.isFinite(ll) ? -ll / xs.length : Infinity;
+  // Mean negative log-likelihood over the logs of the parameters; d/d(ln θ) = θ · d/dθ.
+  const objective = (theta: readonly number[]): ValueAndGradient => {
+    const params = fromLog(theta);
+    const { value, gradient } = gammaGammaLogLikelihoodWithGradient(params, data);
+    const scales = [params.p, params.q, params.gamma];
+    return { value: -value / xs.length, gradient: gradient.map((g, k) => (-g * (scales[k] ?? NaN)) / xs.length) };
   };
 
   const meanSpend = means.reduce((sum, m) => sum + m, 0) / means.length;
   // With p = 1 and q = 2 the population mean pγ/(q−1) is γ; start there, at the observed mean.
   const { initial = { p: 1, q: 2, gamma: meanSpend }, ...optimizer } = options;
-  const result = minimizeNelderMead(objective, [initial.p, initial.q, initial.gamma].map(log), optimizer);
+  const result = minimizeWithGradient(objective, [initial.p, initial.q, initial.gamma].map(log), optimizer);
   const params = fromLog(result.x);
   return {
     params,
-    logLikelihood: totalLogLikelihood(params),
+    logLikelihood: gammaGammaLogLikelihoodWithGradient(params, data).value,
     sampleSize: xs.length,
     iterations: result.iterations,
     converged: result.converged,
   };
+}
+
+/** Customers with a repeat purchase, as columns (x, ln x, mean spend m̄, ln m̄). */
+export interface SpendRows {
+  x: Float64Array;
+  logX: Float64Array;
+  m: Float64Array;
+  logM: Float64Array;
+}
+
+/**
+ * Σ ln L of the Gamma-Gamma model over the rows and its gradient by (p, q, γ). The gamma and digamma
+ * functions depend on x alone (once per distinct x) and ln m̄ is fixed: one log per row is left.
+ */
+export function gammaGammaLogLikelihoodWithGradient({ p, q, gamma }: GammaGammaParams, data: SpendRows): { value: number; gradient: [number, number, number] } {
+  const perX = new Map<number, { head: number; headP: number; headQ: number }>();
+  const logGamma = log(gamma);
+  const lgq = gammaln(q);
+  const digammaQ = digamma(q);
+  let value = 0;
+  let dp = 0;
+  let dq = 0;
+  let dGamma = 0;
+  for (let i = 0; i < data.x.length; i++) {
+    const x = data.x[i] ?? NaN;
+    const px = p * x;
+    const logX = data.logX[i] ?? NaN;
+    let terms = perX.get(x);
+    if (terms === undefined) {
+      const digammaPxQ = digamma(px + q);
+      terms = {
+        head: gammaln(px + q) - gammaln(px) - lgq + q * logGamma + px * logX,
+        headP: x * (digammaPxQ - digamma(px) + logX),
+        headQ: digammaPxQ - digammaQ + logGamma,
+      };
+      perX.set(x, terms);
+    }
+    const logM = data.logM[i] ?? NaN;
+    const spend = x * (data.m[i] ?? NaN) + gamma;
+    const logSpend = log(spend);
+    value += terms.head + (px - 1) * logM - (px + q) * logSpend;
+    dp += terms.headP + x * (logM - logSpend);
+    dq += terms.headQ - logSpend;
+    dGamma += q / gamma - (px + q) / spend;
+  }
+  return { value, gradient: [dp, dq, dGamma] };
 }
