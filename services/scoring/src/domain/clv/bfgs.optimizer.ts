@@ -105,6 +105,19 @@ const dot = (u: readonly number[], v: readonly number[]) => u.reduce((sum, ui, i
 const multiply = (m: number[][], v: readonly number[]) => m.map((row) => dot(row, v));
 
 /**
+ * A fit's objective: the mean negative log-likelihood per customer (so tolerances mean the same for 2,000
+ * or 2,000,000 customers) over the logs of the parameters (positive without constraints, comparable
+ * scales), from the log-likelihood and its gradient by the parameters: d/d(ln θ) = θ · d/dθ.
+ */
+export function meanNegativeLogLikelihood(logLikelihood: (params: number[]) => ValueAndGradient, customers: number) {
+  return (theta: readonly number[]): ValueAndGradient => {
+    const params = theta.map(Math.exp);
+    const { value, gradient } = logLikelihood(params);
+    return { value: -value / customers, gradient: gradient.map((g, k) => (-g * (params[k] ?? NaN)) / customers) };
+  };
+}
+
+/**
  * The fits' minimiser: BFGS with the analytic gradient; should it stop short of its tolerance (a flat or
  * badly scaled surface), Nelder-Mead on the values alone finishes from where it got to.
  */

@@ -3,7 +3,7 @@ import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import type { BgNbdParams, CustomerSummary } from './bg-nbd.model';
 import { aggregateSummaries, type WeightedSummaries } from './customer-summaries.aggregate';
-import { minimizeWithGradient, type ValueAndGradient } from './bfgs.optimizer';
+import { meanNegativeLogLikelihood, minimizeWithGradient } from './bfgs.optimizer';
 import type { NelderMeadOptions } from './nelder-mead.optimizer';
 
 // Hot loop: Math's functions are bound once, since a global lookup per call is ~10x slower under
@@ -26,29 +26,19 @@ export interface BgNbdFitOptions extends NelderMeadOptions {
 /**
  * Maximum-likelihood BG/NBD fit. The search runs over the logs of (r, α, a, b), which keeps every
  * parameter positive without constraints and puts them on comparable scales; the objective is the mean
- * negative log-likelihood per customer so the tolerances mean the same for 2,000 or 2,000,000 customers.
+ * negative log-likelihood per customer so the tolerances mean the same for 2,000 or 2,000,000 customers,
+ * minimised by BFGS with the analytic gradient (see bgNbdLogLikelihoodWithGradient).
  */
 export function fitBgNbd(customers: Iterable<CustomerSummary> | WeightedSummaries, options: BgNbdFitOptions = {}): BgNbdFit {
   const data = isWeighted(customers) ? customers : aggregateSummaries(customers);
   if (data.customers === 0) throw new RangeError('fitBgNbd: no customers to fit');
   const { initial = defaultStart(data), ...optimizer } = options;
 
-  const fromLog = ([r, alpha, a, b]: readonly number[]): BgNbdParams => ({
-    r: Math.exp(r ?? NaN),
-    alpha: Math.exp(alpha ?? NaN),
-    a: Math.exp(a ?? NaN),
-    b: Math.exp(b ?? NaN),
-  });
-  // Mean negative log-likelihood over the logs of the parameters; d/d(ln θ) = θ · d/dθ.
-  const objective = (theta: readonly number[]): ValueAndGradient => {
-    const params = fromLog(theta);
-    const { value, gradient } = bgNbdLogLikelihoodWithGradient(params, data);
-    const scales = [params.r, params.alpha, params.a, params.b];
-    return { value: -value / data.customers, gradient: gradient.map((g, k) => (-g * (scales[k] ?? NaN)) / data.customers) };
-  };
+  const paramsOf = ([r = NaN, alpha = NaN, a = NaN, b = NaN]: readonly number[]): BgNbdParams => ({ r, alpha, a, b });
+  const objective = meanNegativeLogLikelihood((values) => bgNbdLogLikelihoodWithGradient(paramsOf(values), data), data.customers);
   const start = [initial.r, initial.alpha, initial.a, initial.b].map(log);
   const result = minimizeWithGradient(objective, start, optimizer);
-  const params = fromLog(result.x);
+  const params = paramsOf(result.x.map(Math.exp));
   return {
     params,
     logLikelihood: bgNbdTotalLogLikelihood(params, data),

@@ -2,7 +2,7 @@ import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import type { SpendSummary } from './calibration.summary';
 import type { GammaGammaParams } from './gamma-gamma.model';
-import { minimizeWithGradient, type ValueAndGradient } from './bfgs.optimizer';
+import { meanNegativeLogLikelihood, minimizeWithGradient } from './bfgs.optimizer';
 import type { NelderMeadOptions } from './nelder-mead.optimizer';
 
 // Hot loop: Math's functions are bound once, since a global lookup per call is ~10x slower under
@@ -47,24 +47,14 @@ export function fitGammaGamma(customers: Iterable<SpendSummary>, options: GammaG
     logM: Float64Array.from(means, log),
   };
 
-  const fromLog = ([p, q, gamma]: readonly number[]): GammaGammaParams => ({
-    p: Math.exp(p ?? NaN),
-    q: Math.exp(q ?? NaN),
-    gamma: Math.exp(gamma ?? NaN),
-  });
-  // Mean negative log-likelihood over the logs of the parameters; d/d(ln θ) = θ · d/dθ.
-  const objective = (theta: readonly number[]): ValueAndGradient => {
-    const params = fromLog(theta);
-    const { value, gradient } = gammaGammaLogLikelihoodWithGradient(params, data);
-    const scales = [params.p, params.q, params.gamma];
-    return { value: -value / xs.length, gradient: gradient.map((g, k) => (-g * (scales[k] ?? NaN)) / xs.length) };
-  };
+  const paramsOf = ([p = NaN, q = NaN, gamma = NaN]: readonly number[]): GammaGammaParams => ({ p, q, gamma });
+  const objective = meanNegativeLogLikelihood((values) => gammaGammaLogLikelihoodWithGradient(paramsOf(values), data), xs.length);
 
   const meanSpend = means.reduce((sum, m) => sum + m, 0) / means.length;
   // With p = 1 and q = 2 the population mean pγ/(q−1) is γ; start there, at the observed mean.
   const { initial = { p: 1, q: 2, gamma: meanSpend }, ...optimizer } = options;
   const result = minimizeWithGradient(objective, [initial.p, initial.q, initial.gamma].map(log), optimizer);
-  const params = fromLog(result.x);
+  const params = paramsOf(result.x.map(Math.exp));
   return {
     params,
     logLikelihood: gammaGammaLogLikelihoodWithGradient(params, data).value,
