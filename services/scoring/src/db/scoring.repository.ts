@@ -1,6 +1,6 @@
 import type { ExternalId } from '@crm/domain';
 import { sql, type Kysely } from 'kysely';
-import type { ScoringDatabase } from './tables';
+import type { ScoringDatabase, TransactionTable } from './tables';
 
 export type ScoringDb = Kysely<ScoringDatabase>;
 
@@ -48,24 +48,13 @@ export async function knownCustomers(db: ScoringDb, ids: string[], externalIds: 
   };
 }
 
-export interface TransactionWrite {
-  id: string;
-  source_system: string;
-  external_id: string;
-  customer_id: string | null;
-  customer_ref_system: string | null;
-  customer_ref_id: string | null;
+/** A transaction row as ingest writes it: values as text, the exchange rate instead of the base amount. */
+export type TransactionWrite = Omit<TransactionTable, 'occurred_at' | 'amount' | 'amount_base' | 'quantity' | 'ingested_at'> & {
   occurred_at: string;
-  type: 'sale' | 'return';
   amount: string;
-  currency: string;
   rate: string;
   quantity: number;
-  product: string | null;
-  category: string | null;
-  channel: string | null;
-  dealer_id: string | null;
-}
+};
 
 /**
  * One statement for the whole chunk: amounts converted to the base currency in exact numeric, and
