@@ -9,7 +9,7 @@ import type { InjectOptions } from 'light-my-request';
 import { admin, as, batchJob, snapshot, startScoring, type ScoringHarness } from './harness';
 
 // CDNOW sample (README.md next to it): master id, sample id, date YYYYMMDD, number of CDs, dollar value.
-const CDNOW = path.resolve(__dirname, '../../../../shared/data/cdnow/CDNOW_sample.txt');
+const CDNOW = path.resolve(__dirname, 'fixtures/cdnow/CDNOW_sample.txt');
 const USD_RATE = 7.1;
 
 interface Line {

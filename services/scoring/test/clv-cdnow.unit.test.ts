@@ -15,7 +15,7 @@ import {
 } from '../src/domain/clv';
 
 // CDNOW sample (2,357 customers): master id, sample id, date YYYYMMDD, number of CDs, dollar value.
-const CDNOW = path.resolve(__dirname, '../../../../shared/data/cdnow/CDNOW_sample.txt');
+const CDNOW = path.resolve(__dirname, 'fixtures/cdnow/CDNOW_sample.txt');
 const CALIBRATION_END = '1997-09-30';
 
 function purchasesByCustomer(): Purchase[][] {
