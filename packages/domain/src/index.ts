@@ -1,3 +1,4 @@
+import './error-messages';
 export * from './values';
 export * from './principal';
 export * from './events';
