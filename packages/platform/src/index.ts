@@ -14,6 +14,7 @@ export * from './personal-data';
 export * from './platform-tables.migration';
 export * from './principal';
 export * from './problems';
+export * from './retention';
 export * from './runtime';
 export * from './service';
 export * from './service-store';

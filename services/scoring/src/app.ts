@@ -1,7 +1,7 @@
 import { Topics } from '@crm/domain';
-import { createApp, openServiceStore, startEventConsumer, type ServiceContext, type StartedService } from '@crm/platform';
+import { createApp, ingestJobRetentionRule, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
 import { scoringConfigOf } from './config';
-import { scoringMigrations } from './db/migrations';
+import { SCORING_SCHEMA, scoringMigrations } from './db/migrations';
 import type { ScoringDatabase } from './db/tables';
 import { rescoreAfterIngest, startNightlyRuns } from './domain/scores';
 import { customerProjectionHandlers } from './events/customer-projection.consumer';
@@ -33,6 +33,8 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
     handlers: customerProjectionHandlers({ outbox, runtime }),
   });
 
+  const retention = startRetention(context, { db, schema: SCORING_SCHEMA, extraRules: (settings) => [ingestJobRetentionRule(settings)] });
+
   const app = await createApp({
     name: 'scoring',
     description: 'Segmentation and scoring: transactions in, RFM, CLV, tiers and segments out.',
@@ -57,6 +59,7 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
     stop: async () => {
       // Ends the cron and waits for runs in flight, manual ones included.
       await nightly.stop();
+      await retention.stop();
       await customers.close();
       await relay.stop();
     },
