@@ -8,6 +8,7 @@ import { customerProjectionHandlers } from './events/customer-projection.consume
 import { exchangeRateRoutes } from './routes/exchange-rates.routes';
 import type { ScoringRouteContext } from './routes/route-context';
 import { modelRoutes } from './routes/models.routes';
+import { personalDataRoutes } from './routes/personal-data.routes';
 import { reportRoutes } from './routes/reports.routes';
 import { runRoutes } from './routes/runs.routes';
 import { scoreRoutes } from './routes/scores.routes';
@@ -50,7 +51,7 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
     ...runContext,
     rescore: (customerIds) => rescoreAfterIngest(runContext, customerIds, logger.child({ component: 'rescore' })),
   };
-  for (const routes of [transactionRoutes, exchangeRateRoutes, scoreRoutes, runRoutes, modelRoutes, tierRoutes, segmentRoutes, reportRoutes]) {
+  for (const routes of [transactionRoutes, exchangeRateRoutes, scoreRoutes, runRoutes, modelRoutes, tierRoutes, segmentRoutes, reportRoutes, personalDataRoutes]) {
     routes(app, routeContext);
   }
   const nightly = startNightlyRuns(routeContext, logger.child({ component: 'nightly-runs' }));
