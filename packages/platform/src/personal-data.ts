@@ -12,9 +12,9 @@ export interface ErasedPlatformRecords {
   unpublishedEvents: number;
 }
 
-/** Rows whose text mentions one of the ids (uuids are unique, so a mention is the person's). */
-const mentions = (column: string, ids: string[]) =>
-  sql<boolean>`exists (select 1 from unnest(${ids}::text[]) as s(id) where strpos(${sql.ref(column)}::text, s.id) > 0)`;
+/** Rows whose text mentions one of the values (ids are uuids, so a mention is the person's). */
+const mentions = (column: string, values: string[]) =>
+  sql<boolean>`exists (select 1 from unnest(${values}::text[]) as s(v) where strpos(lower(${sql.ref(column)}::text), lower(s.v)) > 0)`;
 
 /**
  * What every service does with its platform tables when a person is erased (its `crm.customer.erased.v1`
@@ -24,9 +24,11 @@ const mentions = (column: string, ids: string[]) =>
  *   "erased" (a replay answers 410 rather than re-creating the person);
  * - dead letters keyed by the person or mentioning it: deleted;
  * - outbox rows keyed by the person not yet published: deleted (consumers get the erasure instead).
+ * `identifiers`: the person's e-mail addresses and phone numbers where the caller still knows them (the
+ * customers service, before it anonymises): dead letters quoting one are deleted too, whatever their key.
  * Set-based; the tables are kept small by the retention jobs (retention.ts), so the scans stay cheap.
  */
-export async function erasePlatformRecords(trx: Kysely<any>, subjectIds: string[]): Promise<ErasedPlatformRecords> {
+export async function erasePlatformRecords(trx: Kysely<any>, subjectIds: string[], identifiers: string[] = []): Promise<ErasedPlatformRecords> {
   if (subjectIds.length === 0) return { idempotentResponses: 0, deadLetters: 0, unpublishedEvents: 0 };
   const scrubbed = await trx
     .updateTable('idempotency_key')
@@ -36,7 +38,7 @@ export async function erasePlatformRecords(trx: Kysely<any>, subjectIds: string[
     .executeTakeFirst();
   const deadLetters = await trx
     .deleteFrom('dead_letter')
-    .where((eb) => eb.or([eb('message_key', 'in', subjectIds), mentions('message_value', subjectIds)]))
+    .where((eb) => eb.or([eb('message_key', 'in', subjectIds), mentions('message_value', [...subjectIds, ...identifiers.filter((v) => v.length >= 6)])]))
     .executeTakeFirst();
   const unpublished = await trx.deleteFrom('outbox').where('key', 'in', subjectIds).executeTakeFirst();
   return {

@@ -62,6 +62,18 @@ describe('erasePlatformRecords', () => {
     expect(await create('k-other', { ignored: true })).toEqual({ statusCode: 201, body: { id: other, name: 'Bob' }, replayed: true });
   });
 
+  it("also deletes dead letters that quote one of the person's e-mail addresses or phone numbers, whatever their key", async () => {
+    await db.deleteFrom('dead_letter').execute();
+    await db.insertInto('dead_letter').values([
+      { consumer_group: 'g', topic: 't', message_key: 'k1', message_value: '{"mail":"ADA@example.com"}', error: 'e' },
+      { consumer_group: 'g', topic: 't', message_key: 'k2', message_value: 'call +447700900123', error: 'e' },
+      { consumer_group: 'g', topic: 't', message_key: 'k3', message_value: 'bob@example.com', error: 'e' },
+    ]).execute();
+    const erased = await erasePlatformRecords(db, [randomUUID()], ['ada@example.com', '+447700900123']);
+    expect(erased.deadLetters).toBe(2);
+    expect(await db.selectFrom('dead_letter').select('message_key').execute()).toEqual([{ message_key: 'k3' }]);
+  });
+
   it('does nothing without ids', async () => {
     expect(await erasePlatformRecords(db, [])).toEqual({ idempotentResponses: 0, deadLetters: 0, unpublishedEvents: 0 });
   });

@@ -88,8 +88,10 @@ export async function eraseCustomer(trx: Db, id: string, context: WriteContext):
   if (customer.status === 'erased') return;
   if (customer.status === 'merged') active(customer);
   const now = context.runtime.now().toISOString();
-  const mergedIds = (await trx.selectFrom('customer').select('id').where('merged_into', '=', id).orderBy('id').execute()).map((r) => r.id);
+  const aliases = await trx.selectFrom('customer').select(['id', 'emails', 'phones']).where('merged_into', '=', id).orderBy('id').execute();
+  const mergedIds = aliases.map((r) => r.id);
   const ids = [id, ...mergedIds];
+  const contactPoints = [customer, ...aliases].flatMap((r) => [...r.emails, ...r.phones]);
   await sql`update ${table('customer')} set status = 'erased', display_name = 'erased', given_name = null, family_name = null,
       organization_name = null, birth_date = null, emails = '{}', phones = '{}', addresses = '[]', attributes = '{}',
       field_updated_at = '{}', erased_at = ${now}, updated_at = ${now}, version = version + 1
@@ -102,7 +104,7 @@ export async function eraseCustomer(trx: Db, id: string, context: WriteContext):
   await sql`update ${table('timeline_entry')}
     set data = jsonb_strip_nulls(jsonb_build_object('changedFields', data->'changedFields', 'contact', 'erased')), mentioned_customer_id = null
     where mentioned_customer_id = any(${ids}::uuid[])`.execute(trx);
-  await erasePlatformRecords(trx, ids);
+  await erasePlatformRecords(trx, ids, contactPoints);
   await context.outbox.append(trx, CustomerEvents.erased, { customerId: id, mergedIds });
   await addTimelineEntries(trx, [{ customerId: id, occurredAt: now, type: CustomerEvents.erased.type, source: context.source, data: {} }]);
 }
