@@ -50,6 +50,7 @@ export function customerExportRoutes(app: App, options: CustomerExportOptions): 
     let response: Response;
     try {
       response = await fetch(`${upstream.url}${path}`, {
+        // The caller's principal, signed for this hop as the proxy signs it.
         headers: upstreamRequestHeaders(request, { accept: 'application/json' }, options) as Record<string, string>,
         redirect: 'manual',
         signal: AbortSignal.timeout(options.timeoutMs),
