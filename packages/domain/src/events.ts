@@ -39,11 +39,14 @@ export const Topics = {
   campaigns: 'crm.campaigns',
 } as const;
 
-/** What other services may keep of a customer (event-carried state for their read models). */
+/**
+ * What other services may keep of a customer (event-carried state for their read models). It carries
+ * no direct identifier (no name, e-mail, phone or street address): topics retain it, and erasure cannot
+ * reach into a log. What stays is pseudonymous (docs/adr/0009-personal-data-in-events.md).
+ */
 export const CustomerSnapshot = z.object({
   id: z.uuid(),
   kind: PartyKind,
-  displayName: z.string(),
   birthDate: z.iso.date().nullable(),
   lifecycleStage: LifecycleStage,
   roles: z.array(PartyRole),
@@ -76,10 +79,12 @@ export const CustomerEvents = {
     data: z.object({ survivorId: z.uuid(), mergedId: z.uuid(), survivor: CustomerSnapshot }),
     key: (data) => data.survivorId,
   }),
+  /** Every consumer must drop what it holds on the person (and on its merged-away ids) when it sees this. */
   erased: defineEvent({
     type: 'crm.customer.erased.v1',
     topic: Topics.customers,
-    data: z.object({ customerId: z.uuid() }),
+    /** `mergedIds`: ids merged into the person earlier, erased with it. */
+    data: z.object({ customerId: z.uuid(), mergedIds: z.array(z.uuid()).optional() }),
     key: (data) => data.customerId,
   }),
   consentChanged: defineEvent({

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
+import { ERASED_RESPONSE_STATUS } from './personal-data';
 import { problem, Problems } from './problems';
 
 // ---- Cursor pagination: `?limit=&cursor=` → `{ items, nextCursor }` -------------------------------
@@ -97,6 +98,9 @@ export async function onceForKey(
       .where('scope', '=', scope)
       .where('key', '=', key)
       .executeTakeFirstOrThrow();
+    if (stored.status_code === ERASED_RESPONSE_STATUS && stored.response === null) {
+      throw problem(Problems.gone, 'what this request created concerned a person who has since been erased');
+    }
     if (stored.request_hash !== hash) throw problem(Problems.idempotencyKeyReused);
     return { statusCode: stored.status_code as number, body: stored.response, replayed: true };
   }

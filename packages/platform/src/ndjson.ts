@@ -22,8 +22,9 @@ export async function* ndjsonChunks(stream: Readable, chunkSize: number): AsyncG
     } else {
       try {
         chunk.push({ index: at, value: JSON.parse(line) as unknown });
-      } catch (error) {
-        chunk.push({ index: at, error: `line ${at + 1} is not valid JSON: ${(error as Error).message}` });
+      } catch {
+        // Not the parser's message: it quotes the line, and rejection reasons are kept (no personal data).
+        chunk.push({ index: at, error: `line ${at + 1} is not valid JSON` });
       }
     }
     if (chunk.length >= chunkSize) {

@@ -1,6 +1,6 @@
 import { Topics } from '@crm/domain';
-import { createApp, hasTrigramSupport, openServiceStore, startEventConsumer, type App, type ServiceContext, type StartedService } from '@crm/platform';
-import { customersMigrations } from './db/migrations';
+import { createApp, hasTrigramSupport, openServiceStore, startEventConsumer, startRetention, type App, type ServiceContext, type StartedService } from '@crm/platform';
+import { CUSTOMERS_SCHEMA, customersMigrations } from './db/migrations';
 import type { CustomersDatabase } from './db/tables';
 import { timelineHandlers } from './events/timeline.consumer';
 import { batchRoutes } from './routes/batch.routes';
@@ -30,6 +30,8 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
     handlers: timelineHandlers(),
   });
 
+  const retention = startRetention(context, { db, schema: CUSTOMERS_SCHEMA });
+
   const app = await createApp({
     name: 'customers',
     description: 'Customer master data: persons, organizations, dealers, external ids, duplicates, consent, timeline, GDPR.',
@@ -54,6 +56,7 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
   return {
     app,
     stop: async () => {
+      await retention.stop();
       await timeline.close();
       await relay.stop();
     },

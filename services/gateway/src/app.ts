@@ -1,4 +1,4 @@
-import { createApp, migrateToLatest, pingDatabase, type App, type ServiceContext, type StartedService } from '@crm/platform';
+import { createApp, migrateToLatest, pingDatabase, startRetention, type App, type ServiceContext, type StartedService } from '@crm/platform';
 import type { GatewayConfig } from './config';
 import type { GatewayDb } from './db/api-client.repository';
 import { GATEWAY_SCHEMA, gatewayMigrations } from './db/migrations';
@@ -12,6 +12,7 @@ import { registerApiDocs } from './plugins/api-docs.plugin';
 import { registerAuthentication } from './plugins/authentication.plugin';
 import { registerUpstreamProxies } from './plugins/upstream-proxy.plugin';
 import { apiClientRoutes } from './routes/api-clients.routes';
+import { customerExportRoutes } from './routes/customer-export.routes';
 import { oauthRoutes } from './routes/oauth.routes';
 import { resolveUpstreams } from './upstreams';
 
@@ -71,6 +72,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   apiClientRoutes(app, apiClients);
   await oauthRoutes(app, clientCredentials);
+  customerExportRoutes(app, { upstreams, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.UPSTREAM_TIMEOUT_MS, runtime });
   await registerUpstreamProxies(app, { upstreams, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.UPSTREAM_TIMEOUT_MS, longTimeoutMs: config.UPSTREAM_LONG_TIMEOUT_MS, runtime });
-  return { app, stop: async () => undefined };
+  // Its idempotency keys hold sealed credentials of created API clients: kept no longer than a retry needs.
+  const retention = startRetention(deps, { db, schema: GATEWAY_SCHEMA });
+  return { app, stop: () => retention.stop() };
 }

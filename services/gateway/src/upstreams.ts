@@ -19,6 +19,13 @@ export interface UpstreamDefinition {
    * at a million customers: proxied with UPSTREAM_LONG_TIMEOUT_MS instead of UPSTREAM_TIMEOUT_MS.
    */
   longRunning?: readonly string[];
+  /**
+   * Where the service serves everything it holds on one customer (`:id` is the customer id), for
+   * `GET /v1/customers/{id}/export`: a service that keeps personal data declares it here and is part of
+   * every export. Internal: it must not lie under the service's public prefixes. Same access as the
+   * customer itself (dealers only their own, 404 otherwise).
+   */
+  personalData?: string;
 }
 
 export const UPSTREAMS = [
@@ -46,6 +53,7 @@ export const UPSTREAMS = [
     ],
     // A CLV fit and a new tier set (which re-tiers everyone at once).
     longRunning: ['/v1/scoring/models/clv/fit', '/v1/tiers'],
+    personalData: '/v1/customers/:id/personal-data',
   },
 ] as const satisfies readonly UpstreamDefinition[];
 

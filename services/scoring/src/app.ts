@@ -1,13 +1,14 @@
 import { Topics } from '@crm/domain';
-import { createApp, openServiceStore, startEventConsumer, type ServiceContext, type StartedService } from '@crm/platform';
+import { createApp, ingestJobRetentionRule, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
 import { scoringConfigOf } from './config';
-import { scoringMigrations } from './db/migrations';
+import { SCORING_SCHEMA, scoringMigrations } from './db/migrations';
 import type { ScoringDatabase } from './db/tables';
 import { rescoreAfterIngest, startNightlyRuns } from './domain/scores';
 import { customerProjectionHandlers } from './events/customer-projection.consumer';
 import { exchangeRateRoutes } from './routes/exchange-rates.routes';
 import type { ScoringRouteContext } from './routes/route-context';
 import { modelRoutes } from './routes/models.routes';
+import { personalDataRoutes } from './routes/personal-data.routes';
 import { reportRoutes } from './routes/reports.routes';
 import { runRoutes } from './routes/runs.routes';
 import { scoreRoutes } from './routes/scores.routes';
@@ -33,6 +34,8 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
     handlers: customerProjectionHandlers({ outbox, runtime }),
   });
 
+  const retention = startRetention(context, { db, schema: SCORING_SCHEMA, extraRules: (settings) => [ingestJobRetentionRule(settings)] });
+
   const app = await createApp({
     name: 'scoring',
     description: 'Segmentation and scoring: transactions in, RFM, CLV, tiers and segments out.',
@@ -48,7 +51,7 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
     ...runContext,
     rescore: (customerIds) => rescoreAfterIngest(runContext, customerIds, logger.child({ component: 'rescore' })),
   };
-  for (const routes of [transactionRoutes, exchangeRateRoutes, scoreRoutes, runRoutes, modelRoutes, tierRoutes, segmentRoutes, reportRoutes]) {
+  for (const routes of [transactionRoutes, exchangeRateRoutes, scoreRoutes, runRoutes, modelRoutes, tierRoutes, segmentRoutes, reportRoutes, personalDataRoutes]) {
     routes(app, routeContext);
   }
   const nightly = startNightlyRuns(routeContext, logger.child({ component: 'nightly-runs' }));
@@ -57,6 +60,7 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
     stop: async () => {
       // Ends the cron and waits for runs in flight, manual ones included.
       await nightly.stop();
+      await retention.stop();
       await customers.close();
       await relay.stop();
     },

@@ -36,7 +36,6 @@ export interface ScoringHarness {
 export const snapshot = (id: string, overrides: Partial<CustomerSnapshot> = {}): CustomerSnapshot => ({
   id,
   kind: 'person',
-  displayName: 'Test Person',
   birthDate: null,
   lifecycleStage: 'active',
   roles: ['customer'],

@@ -117,15 +117,25 @@ export interface TimelineWrite {
   type: string;
   source: string;
   data: unknown;
+  /** Another person the entry's data describes (erasing that person scrubs the entry). */
+  mentionedCustomerId?: string;
 }
 
 export async function addTimelineEntries(trx: Db, entries: TimelineWrite[]): Promise<void> {
   if (entries.length === 0) return;
+  const records = entries.map((e) => ({
+    customer_id: e.customerId,
+    occurred_at: e.occurredAt,
+    type: e.type,
+    source: e.source,
+    data: e.data,
+    mentioned_customer_id: e.mentionedCustomerId ?? null,
+  }));
   await sql`
-    insert into ${table('timeline_entry')} (customer_id, occurred_at, type, source, data)
-    select customer_id, occurred_at, type, source, data
-    from jsonb_to_recordset(${json(entries.map((e) => ({ customer_id: e.customerId, occurred_at: e.occurredAt, type: e.type, source: e.source, data: e.data })))})
-      as r(customer_id uuid, occurred_at timestamptz, type text, source text, data jsonb)`.execute(trx);
+    insert into ${table('timeline_entry')} (customer_id, occurred_at, type, source, data, mentioned_customer_id)
+    select customer_id, occurred_at, type, source, data, mentioned_customer_id
+    from jsonb_to_recordset(${json(records)})
+      as r(customer_id uuid, occurred_at timestamptz, type text, source text, data jsonb, mentioned_customer_id uuid)`.execute(trx);
 }
 
 /** The API view of each customer, with its external ids and current consents: three queries for any count. */

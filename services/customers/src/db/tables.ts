@@ -80,6 +80,8 @@ export interface TimelineEntryTable {
   type: string;
   source: string;
   data: Json<unknown>;
+  /** Another person the entry describes (a contact on an organisation's timeline): scrubbed when that person is erased. */
+  mentioned_customer_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CustomersDatabase {

@@ -1,5 +1,5 @@
 import { CustomerEvents, type ConsentChannel, type Principal } from '@crm/domain';
-import { problem, Problems } from '@crm/platform';
+import { erasePlatformRecords, problem, Problems } from '@crm/platform';
 import { sql } from 'kysely';
 import { addTimelineEntries, loadViews, lockCustomers, stateOf, updateCustomers, type Db, table } from '../db/customer.repository';
 import type { CustomerRow } from '../db/tables';
@@ -76,7 +76,11 @@ export async function mergeCustomers(
 
 /**
  * GDPR erasure: personal data goes, an anonymous tombstone stays so references from elsewhere
- * (orders, tickets) still resolve to "an erased customer".
+ * (orders, tickets) still resolve to "an erased customer". The ids merged into the person are the
+ * same person: they are erased with it. Reaches everything this service keeps: the row and its
+ * aliases, external ids, consent history, contacts, its timeline and the entries on other timelines
+ * that describe it, stored idempotent responses, dead letters and events not yet published. Other
+ * services drop theirs on `crm.customer.erased.v1`.
  */
 export async function eraseCustomer(trx: Db, id: string, context: WriteContext): Promise<void> {
   const [row] = await lockCustomers(trx, [id]);
@@ -84,15 +88,24 @@ export async function eraseCustomer(trx: Db, id: string, context: WriteContext):
   if (customer.status === 'erased') return;
   if (customer.status === 'merged') active(customer);
   const now = context.runtime.now().toISOString();
+  const aliases = await trx.selectFrom('customer').select(['id', 'emails', 'phones']).where('merged_into', '=', id).orderBy('id').execute();
+  const mergedIds = aliases.map((r) => r.id);
+  const ids = [id, ...mergedIds];
+  const contactPoints = [customer, ...aliases].flatMap((r) => [...r.emails, ...r.phones]);
   await sql`update ${table('customer')} set status = 'erased', display_name = 'erased', given_name = null, family_name = null,
       organization_name = null, birth_date = null, emails = '{}', phones = '{}', addresses = '[]', attributes = '{}',
       field_updated_at = '{}', erased_at = ${now}, updated_at = ${now}, version = version + 1
-    where id = ${id} or merged_into = ${id}`.execute(trx);
+    where id = any(${ids}::uuid[])`.execute(trx);
   for (const name of ['external_id', 'consent', 'timeline_entry'] as const) {
-    await sql`delete from ${table(name)} where customer_id = ${id}`.execute(trx);
+    await sql`delete from ${table(name)} where customer_id = any(${ids}::uuid[])`.execute(trx);
   }
-  await sql`delete from ${table('contact')} where organization_id = ${id} or person_id = ${id}`.execute(trx);
-  await context.outbox.append(trx, CustomerEvents.erased, { customerId: id });
+  await sql`delete from ${table('contact')} where organization_id = any(${ids}::uuid[]) or person_id = any(${ids}::uuid[])`.execute(trx);
+  // Another customer's history keeps that something happened, not who it was about.
+  await sql`update ${table('timeline_entry')}
+    set data = jsonb_strip_nulls(jsonb_build_object('changedFields', data->'changedFields', 'contact', 'erased')), mentioned_customer_id = null
+    where mentioned_customer_id = any(${ids}::uuid[])`.execute(trx);
+  await erasePlatformRecords(trx, ids, contactPoints);
+  await context.outbox.append(trx, CustomerEvents.erased, { customerId: id, mergedIds });
   await addTimelineEntries(trx, [{ customerId: id, occurredAt: now, type: CustomerEvents.erased.type, source: context.source, data: {} }]);
 }
 
@@ -119,7 +132,9 @@ export async function addContact(
   await sql`update ${table('customer')} set version = version + 1, updated_at = ${createdAt} where id = ${organizationId}`.execute(trx);
   const view = (await loadViews(trx, [organizationId])).get(organizationId) as CustomerView;
   await context.outbox.append(trx, CustomerEvents.updated, { customer: snapshotOf(view), changedFields: ['contacts'] });
-  await addTimelineEntries(trx, [{ customerId: organizationId, occurredAt: createdAt, type: CustomerEvents.updated.type, source: context.source, data: { changedFields: ['contacts'], contact } }]);
+  await addTimelineEntries(trx, [
+    { customerId: organizationId, occurredAt: createdAt, type: CustomerEvents.updated.type, source: context.source, data: { changedFields: ['contacts'], contact }, mentionedCustomerId: person.id },
+  ]);
   return contact;
 }
 

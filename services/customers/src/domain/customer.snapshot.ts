@@ -1,13 +1,12 @@
 import type { CustomerSnapshot } from '@crm/domain';
 import type { CustomerView } from './customer.model';
 
-/** What other services may keep of a customer: the event-carried state of created/updated/merged. */
+/** What other services may keep of a customer: the event-carried state of created/updated/merged (no direct identifiers). */
 export function snapshotOf(view: CustomerView): CustomerSnapshot {
   const address = view.addresses[0];
   return {
     id: view.id,
     kind: view.kind,
-    displayName: view.displayName,
     birthDate: view.birthDate,
     lifecycleStage: view.lifecycleStage,
     roles: view.roles,

@@ -7,7 +7,12 @@ const TIMELINE_EVENTS: readonly EventDefinition[] = [ScoringEvents.tierChanged, 
 
 export function timelineHandlers(): Record<string, EventHandler> {
   const record: EventHandler = async (trx, event: CloudEvent) => {
-    await addTimelineEntries(trx as Db, [
+    const db = trx as Db;
+    // What other services report after an erasure (their own clean-up, say "left segment") is about
+    // nobody any more: an erased customer's timeline stays empty.
+    const customer = await db.selectFrom('customer').select('status').where('id', '=', event.subject).executeTakeFirst();
+    if (customer?.status === 'erased') return;
+    await addTimelineEntries(db, [
       { customerId: event.subject, occurredAt: event.time, type: event.type, source: event.source, data: event.data },
     ]);
   };

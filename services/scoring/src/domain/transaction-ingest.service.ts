@@ -1,5 +1,5 @@
 import { ExternalId, Money, type Principal } from '@crm/domain';
-import { lockForTransaction, type Runtime } from '@crm/platform';
+import { lockForTransaction, valueFreeMessage, type Runtime } from '@crm/platform';
 import { z } from 'zod';
 import { insertTransactions, knownCustomers, ratesFor, ScoringLocks, type ScoringDb, type TransactionWrite } from '../db/scoring.repository';
 
@@ -61,7 +61,7 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Checks one row on its own: shape, sign, time and dealer; returns the row or why it is refused. */
 function checkRow(index: number, value: unknown, context: IngestContext, latest: number): TransactionInput | RowResult {
   const parsed = TransactionInput.safeParse(value);
-  if (!parsed.success) return rejected(index, parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; '));
+  if (!parsed.success) return rejected(index, parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${valueFreeMessage(i)}`).join('; '));
   const row = parsed.data;
   if (row.amount.amount.startsWith('-')) return rejected(index, 'amount.amount: must not be negative (a refund is a "return" of a positive amount)');
   if (Date.parse(row.occurredAt) > latest) return rejected(index, 'occurredAt: lies in the future beyond the allowed clock skew');
@@ -93,7 +93,7 @@ export function checkChunk(raw: { index: number; value: unknown }[], context: In
     }
     const key = `${checked.sourceSystem}/${checked.externalId}`;
     if (seen.has(key)) {
-      results.push(rejected(index, `externalId: ${key} appears earlier in this batch`));
+      results.push(rejected(index, 'externalId: the same sourceSystem and externalId appear earlier in this batch'));
       continue;
     }
     seen.add(key);

@@ -1,5 +1,5 @@
 import { CustomerEvents, type CloudEvent, type CustomerSnapshot, type EventData } from '@crm/domain';
-import { lockForTransaction, type EventHandler } from '@crm/platform';
+import { erasePlatformRecords, lockForTransaction, type EventHandler } from '@crm/platform';
 import { sql } from 'kysely';
 import { ScoringLocks, table, type ScoringDb } from '../db/scoring.repository';
 import { refreshSegments, type SegmentContext } from '../domain/segments/segment-membership.service';
@@ -52,6 +52,28 @@ async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): 
         select system, external_id from ${table('customer_external_id')} where customer_id = ${customer.id}))`.execute(trx);
 }
 
+/**
+ * Everything scoring holds on an erased person (and the ids merged into it): sales stay, as anonymous
+ * revenue (the company's figures), with every link to the person gone — including pending rows that
+ * name it by our id or one of its external ids; all that was derived from them goes (projection,
+ * scores, tier history and override, downgrade clock), and so do dead letters and stored responses
+ * that mention it.
+ */
+async function eraseScoringData(db: ScoringDb, ids: string[]): Promise<void> {
+  await sql`
+    update ${table('transaction')} t set customer_id = null, customer_ref_system = null, customer_ref_id = null
+    where t.customer_id = any(${ids}::uuid[])
+      or (t.customer_id is null and t.customer_ref_id is not null and (
+        (t.customer_ref_system = 'crm' and t.customer_ref_id = any(${ids}::text[]))
+        or (t.customer_ref_system, t.customer_ref_id) in (
+          select system, external_id from ${table('customer_external_id')} where customer_id = any(${ids}::uuid[]))))`.execute(db);
+  for (const derived of ['customer_external_id', 'customer_score', 'tier_history', 'tier_override', 'tier_downgrade_pending'] as const) {
+    await db.deleteFrom(derived).where('customer_id', 'in', ids).execute();
+  }
+  await db.deleteFrom('customer').where('id', 'in', ids).execute();
+  await erasePlatformRecords(db, ids);
+}
+
 export function customerProjectionHandlers(context: SegmentContext): Record<string, EventHandler> {
   const handlers: Record<string, EventHandler> = {
     [CustomerEvents.created.type]: async (trx, event: CloudEvent) => {
@@ -76,16 +98,10 @@ export function customerProjectionHandlers(context: SegmentContext): Record<stri
       await refreshSegments(db, context, { customerIds: [mergedId, survivorId] });
     },
     [CustomerEvents.erased.type]: async (trx, event) => {
-      const { customerId } = event.data as EventData<typeof CustomerEvents.erased>;
-      const db = trx as ScoringDb;
-      // Sales stay (revenue is the company's), the link to the person goes, and so does all we derived.
-      await db.updateTable('transaction').set({ customer_id: null, customer_ref_system: null, customer_ref_id: null }).where('customer_id', '=', customerId).execute();
-      for (const derived of ['customer_external_id', 'customer_score', 'tier_history', 'tier_override', 'tier_downgrade_pending'] as const) {
-        await db.deleteFrom(derived).where('customer_id', '=', customerId).execute();
-      }
-      await db.deleteFrom('customer').where('id', '=', customerId).execute();
+      const { customerId, mergedIds = [] } = event.data as EventData<typeof CustomerEvents.erased>;
+      await eraseScoringData(trx as ScoringDb, [customerId, ...mergedIds]);
       // No longer in the projection, the customer leaves every segment (with segment-left events).
-      await refreshSegments(db, context, { customerIds: [customerId] });
+      await refreshSegments(trx as ScoringDb, context, { customerIds: [customerId, ...mergedIds] });
     },
   };
   // Every customer event may link, re-key or unlink transactions: never while an ingest is resolving customers.
