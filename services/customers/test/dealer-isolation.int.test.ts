@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Principal } from '@crm/domain';
+import { CloudEvent, type Principal } from '@crm/domain';
+import { readTopic } from '@crm/testkit';
 import type { InjectOptions } from 'light-my-request';
 import { sql } from 'kysely';
 import { admin, as, dealerPrincipal, erp, startCustomers, type Harness } from './harness';
@@ -24,7 +25,7 @@ let personB: { id: string; version: number };
 let orgB: { id: string };
 
 const read = async (id: string, principal: Principal = admin) => (await inject({ method: 'GET', url: `/v1/customers/${id}`, headers: as(principal) })).json();
-const putByExternalId = (system: string, id: string, principal: Principal, body: unknown = {}) =>
+const putByExternalId = (system: string, id: string, principal: Principal, body: object = {}) =>
   inject({ method: 'PUT', url: `/v1/customers/by-external-id/${system}/${id}`, headers: as(principal), payload: body });
 /** The state of a customer a dealer must not be able to touch: row and every child table. */
 const stateOf = async (id: string) => ({
@@ -41,7 +42,7 @@ beforeAll(async () => {
   dealerB = (await inject({ method: 'POST', url: '/v1/dealers', headers: as(admin), payload: { code: 'B-001', name: 'Dealer B' } })).json().id;
   A = dealerPrincipal(dealerA);
   B = dealerPrincipal(dealerB);
-  const create = async (principal: Principal, body: unknown) => (await inject({ method: 'POST', url: '/v1/customers', headers: as(principal), payload: body })).json();
+  const create = async (principal: Principal, body: object) => (await inject({ method: 'POST', url: '/v1/customers', headers: as(principal), payload: body })).json();
   personA = await create(A, person({ givenName: 'Ann', emails: ['same@example.com'] }));
   orgA = await create(A, { kind: 'organization', organizationName: 'A Motors' });
   personB = await create(B, person({ givenName: 'Bob', emails: ['same@example.com'] }));
@@ -183,6 +184,11 @@ describe('external-id namespaces', () => {
 
   it("lets an ERP create its own record for an id a dealer created first, and a dealer claim only in its namespace", async () => {
     const first = (await inject({ method: 'POST', url: '/v1/customers', headers: as(A), payload: person({ givenName: 'First', externalIds: [{ system: 'erp', id: 'C-2002' }] }) })).json();
+    // The answer and the created event name the dealer's namespace (scoring's projection keeps it).
+    expect(first.externalIds).toEqual([{ system: 'erp', id: 'C-2002', namespace: `dealer:${dealerA}` }]);
+    const messages = await readTopic(`${h.topicPrefix}crm.customers`, { until: (ms) => ms.some((m) => m.key?.toString() === first.id) });
+    const created = messages.map((m) => CloudEvent.parse(JSON.parse(m.value!.toString()))).find((e) => e.subject === first.id);
+    expect((created?.data as { customer: { externalIds: unknown } }).customer.externalIds).toEqual([{ system: 'erp', id: 'C-2002', namespace: `dealer:${dealerA}` }]);
     const before = await stateOf(first.id);
     const erps = await putByExternalId('erp', 'C-2002', erp, person({ givenName: 'Erp Two' }));
     expect(erps.statusCode).toBe(201);

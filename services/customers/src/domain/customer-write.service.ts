@@ -1,4 +1,4 @@
-import { CustomerEvents, externalIdNamespace, SHARED_NAMESPACE, type ExternalId, type Principal } from '@crm/domain';
+import { CustomerEvents, externalIdNamespace, SHARED_NAMESPACE, type ExternalId, type NamespacedExternalId, type Principal } from '@crm/domain';
 import { etagOf, ifMatchHolds, lockForTransaction, Problems, type Outbox, type ProblemType, type Runtime } from '@crm/platform';
 
 import {
@@ -190,8 +190,11 @@ export async function upsertCustomers(
   await addExternalIds(trx, namespace, links);
   // New customers are exactly what was just written; only changed ones need a read back.
   const views = await loadViews(trx, updates.map((w) => w.id));
-  const linksOf = new Map<string, ExternalId[]>();
-  for (const link of links) linksOf.set(link.customerId, [...(linksOf.get(link.customerId) ?? []), link.externalId]);
+  // As loadViews shows them: a dealer's ids with their namespace, so events carry it to other services.
+  const linksOf = new Map<string, NamespacedExternalId[]>();
+  for (const { customerId, externalId } of links) {
+    linksOf.set(customerId, [...(linksOf.get(customerId) ?? []), namespace === SHARED_NAMESPACE ? externalId : { ...externalId, namespace }]);
+  }
   for (const write of creates) {
     const externalIds = linksOf.get(write.id) ?? [];
     views.set(write.id, toView(write.id, write.state, { externalIds, consents: {}, version: 1, createdAt: now, updatedAt: now }));
