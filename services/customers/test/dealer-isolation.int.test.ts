@@ -117,6 +117,14 @@ describe("another dealer's customer is a 404, word for word the same as an unkno
     expect(contacts.json().items.map((c: { personId: string }) => c.personId)).toEqual([personA.id]);
     expect(contacts.body).not.toContain(personB.id);
     expect((await inject({ method: 'GET', url: `/v1/customers/${orgA.id}/contacts`, headers: as(admin) })).json().items).toHaveLength(2);
+    // The organization's timeline and export mention the contact; for A its id is blanked, for staff it stays.
+    for (const path of ['timeline', 'export']) {
+      const dealers = await inject({ method: 'GET', url: `/v1/customers/${orgA.id}/${path}`, headers: as(A) });
+      expect(dealers.statusCode).toBe(200);
+      expect(dealers.body).not.toContain(personB.id);
+      expect(dealers.body).toContain(personA.id);
+      expect((await inject({ method: 'GET', url: `/v1/customers/${orgA.id}/${path}`, headers: as(admin) })).body).toContain(personB.id);
+    }
   });
 
   it('answers a customer merged into another dealer\'s survivor as not found, never with the survivor\'s id', async () => {
@@ -227,6 +235,20 @@ describe('external-id namespaces', () => {
     expect((await read(known.id)).dealerId).toBe(dealerA);
     expect(created.status).toBe('created');
     expect((await read(created.id)).externalIds).toEqual([{ system: 'erp', id: 'C-3003', namespace: `dealer:${dealerA}` }]);
+  });
+});
+
+describe('a customer moved to another dealer', () => {
+  it("keeps the old dealer's own external id unusable for it, without naming the customer", async () => {
+    const moved = (await inject({ method: 'POST', url: '/v1/customers', headers: as(A), payload: person({ givenName: 'Moving', externalIds: [{ system: 'crm-portal', id: 'M-1' }] }) })).json();
+    expect((await inject({ method: 'PATCH', url: `/v1/customers/${moved.id}`, headers: as(admin, { 'if-match': '*' }), payload: { dealerId: dealerB } })).statusCode).toBe(200);
+    const before = await stateOf(moved.id);
+    const res = await putByExternalId('crm-portal', 'M-1', A, { lifecycleStage: 'churned' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().type).toBe('urn:crm:problem:external-id-taken');
+    expect(res.body.match(UUID)).toBeNull();
+    expect(await stateOf(moved.id)).toEqual(before);
+    expect((await inject({ method: 'GET', url: `/v1/customers/${moved.id}`, headers: as(A) })).statusCode).toBe(404);
   });
 });
 

@@ -43,3 +43,24 @@ export async function withRevealableSurvivor(db: Db, row: CustomerRow, principal
   }
   return row;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * For a dealer: `value` with every id of a customer it may not see replaced by null (timeline entries
+ * and exports carry ids of contacts and merged duplicates that staff may have linked across dealers).
+ */
+export async function withoutForeignCustomerIds<T>(db: Db, value: T, principal: Principal): Promise<T> {
+  const scope = dealerScope(principal);
+  if (!scope) return value;
+  const ids = new Set<string>();
+  JSON.stringify(value, (_, v: unknown) => {
+    if (typeof v === 'string' && UUID.test(v)) ids.add(v.toLowerCase());
+    return v;
+  });
+  if (ids.size === 0) return value;
+  const rows = await db.selectFrom('customer').select(['id', 'dealer_id']).where('id', 'in', [...ids]).execute();
+  const foreign = new Set(rows.filter((r) => r.dealer_id !== scope).map((r) => r.id));
+  if (foreign.size === 0) return value;
+  return JSON.parse(JSON.stringify(value), (_, v: unknown) => (typeof v === 'string' && foreign.has(v.toLowerCase()) ? null : v)) as T;
+}

@@ -1,7 +1,7 @@
 import { ConsentChannel } from '@crm/domain';
 import { etagOf, IdempotencyKeyHeader, idempotencyScope, onceForKey, PageQuery, pageOf, problemResponses, requestHash, type App } from '@crm/platform';
 import { z } from 'zod';
-import { authorize, dealerScope } from '../domain/access';
+import { authorize, dealerScope, withoutForeignCustomerIds } from '../domain/access';
 import { CUSTOMER_FIELDS, ContactInput, ContactView, CustomerView, type CustomerField } from '../domain/customer.model';
 import { exportCustomer, findDuplicates, resolveCustomer, timelinePage } from '../domain/customer-read.service';
 import { addContact, mergeCustomers, recordConsent } from '../domain/customer-lifecycle.service';
@@ -153,7 +153,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
       authorize(request.principal, 'read');
       const found = await readable(request.params.id, request.principal, '/timeline');
       if (found.redirect) return reply.redirect(found.redirect, 308);
-      return timelinePage(context.db, found.row.id, request.query.limit, request.query.cursor);
+      return withoutForeignCustomerIds(context.db, await timelinePage(context.db, found.row.id, request.query.limit, request.query.cursor), request.principal);
     },
   );
 
@@ -171,7 +171,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
       authorize(request.principal, 'read');
       const found = await readable(request.params.id, request.principal, '/export');
       if (found.redirect) return reply.redirect(found.redirect, 308);
-      return exportCustomer(context.db, found.row.id);
+      return withoutForeignCustomerIds(context.db, await exportCustomer(context.db, found.row.id), request.principal);
     },
   );
 }
