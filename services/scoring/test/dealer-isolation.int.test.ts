@@ -138,6 +138,8 @@ describe('external-id namespaces for transactions', () => {
     // Within a namespace a repeat is a duplicate, as before.
     expect((await post([tx('INV-1', { id: mineA })], A)).json().results[0].status).toBe('duplicate');
     expect((await post([tx('INV-1', { id: theirsB })])).json().results[0].status).toBe('duplicate');
+    const staffView = (await inject({ method: 'GET', url: '/v1/transactions?limit=200', headers: as(admin) })).json().items as { externalId: string; namespace: string }[];
+    expect(staffView.filter((t) => t.externalId === 'INV-9').map((t) => t.namespace).sort()).toEqual([`dealer:${dealerA}`, 'shared']);
     const rows = await sql<{ namespace: string; customer_id: string }>`
       select namespace, customer_id from scoring.transaction where external_id in ('INV-1', 'INV-9') order by namespace, external_id`.execute(h.db);
     expect(rows.rows).toEqual([

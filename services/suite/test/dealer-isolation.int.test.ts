@@ -25,10 +25,21 @@ const call = async (method: string, url: string, headers: Headers, body?: unknow
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined };
 };
+let clientOfA: { clientId: string; clientSecret: string };
 const apiKey = async (name: string, principal: unknown): Promise<Headers> => {
   const client = await call('POST', '/v1/api-clients', ADMIN, { name, principal });
   expect(client.status).toBe(201);
+  if (name === 'A portal') clientOfA = client.body;
   return { authorization: `Bearer ${client.body.apiKey}` };
+};
+/** An OAuth2 access token (client credentials) for dealer A's client: the same confinement as its API key. */
+const tokenOfA = async (): Promise<Headers> => {
+  const res = await fetch(`${api}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientOfA.clientId, client_secret: clientOfA.clientSecret }),
+  });
+  return { authorization: `Bearer ${((await res.json()) as { access_token: string }).access_token}` };
 };
 const sale = (externalId: string, customer: unknown) => ({
   sourceSystem: 'erp',
@@ -136,6 +147,11 @@ describe('a dealer through the gateway', () => {
     expect(mine.length).toBeGreaterThan(0);
     expect(new Set(mine.map((t) => t.customerId))).toEqual(new Set([customerA]));
     expect((await call('GET', `/v1/transactions?customerId=${customerB}`, A)).body.items).toEqual([]);
+    const token = await tokenOfA();
+    expect((await call('GET', '/v1/transactions?limit=200', token)).body.items).toEqual(mine);
+    const viaToken = await call('POST', '/v1/transactions/batch', token, { items: [sale('INV-T-1', { id: customerB })] });
+    expect(viaToken.body.results[0].reason).toMatch(/^not-found/);
+    expect((await call('GET', `/v1/customers/${customerB}/scores`, token)).status).toBe(404);
     const unknownId = randomUUID();
     for (const path of ['', '/scores', '/tier-history', '/timeline', '/export']) {
       const foreign = await call('GET', `/v1/customers/${customerB}${path}`, A);
