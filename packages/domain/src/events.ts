@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConsentChannel, ExternalId, LifecycleStage, PartyKind, PartyRole } from './values';
+import { NamespacedExternalId } from './external-id-namespace';
+import { ConsentChannel, LifecycleStage, PartyKind, PartyRole } from './values';
 
 /** A CloudEvents 1.0 envelope in structured mode: what goes on the wire as the Kafka message value. */
 export const CloudEvent = z.object({
@@ -54,7 +55,8 @@ export const CustomerSnapshot = z.object({
   city: z.string().nullable(),
   region: z.string().nullable(),
   country: z.string().nullable(),
-  externalIds: z.array(ExternalId),
+  /** Each with its namespace (ADR 0008); an id without one is in the shared namespace. */
+  externalIds: z.array(NamespacedExternalId),
   consents: z.partialRecord(ConsentChannel, z.boolean()),
 });
 export type CustomerSnapshot = z.infer<typeof CustomerSnapshot>;

@@ -2,3 +2,4 @@ import './error-messages';
 export * from './values';
 export * from './principal';
 export * from './events';
+export * from './external-id-namespace';

@@ -4,6 +4,7 @@ export * from './bus';
 export * from './config';
 export * from './database';
 export * from './http';
+export * from './idempotency-scope';
 export * from './locks';
 export * from './logger';
 export * from './messaging';

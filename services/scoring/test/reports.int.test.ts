@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { InjectOptions } from 'light-my-request';
-import { admin, as, batchJob, dealerPrincipal, startScoring, type ScoringHarness } from './harness';
+import { eventually } from '@crm/testkit';
+import { sql } from 'kysely';
+import { admin, as, batchJob, dealerPrincipal, snapshot, startScoring, type ScoringHarness } from './harness';
 
 let h: ScoringHarness;
 const inject = (options: InjectOptions) => h.service.app.inject(options);
 const dealerA = randomUUID();
 const dealerB = randomUUID();
 
+/** Customers C-0…C-6: the even ones are dealer A's, the odd ones dealer B's. */
+const customerIds = Array.from({ length: 7 }, () => randomUUID());
+const customerDealer = (k: number) => (k % 2 === 0 ? dealerA : dealerB);
 /** A seeded spread of sales and returns over two dealers, three categories and two months. */
 const sales = Array.from({ length: 60 }, (_, i) => ({
   sourceSystem: 'erp',
@@ -25,6 +30,12 @@ beforeAll(async () => {
   h = await startScoring();
   const res = await inject({ method: 'POST', url: '/v1/transactions/batch', headers: as(batchJob), payload: { items: sales } });
   expect(res.json().summary.rejected).toBe(0);
+  for (const [k, id] of customerIds.entries()) {
+    await h.publishCustomerEvent('created', { customer: snapshot(id, { dealerId: customerDealer(k), externalIds: [{ system: 'erp', id: `C-${k}` }] }) });
+  }
+  await eventually('every sale linked to its customer', async () =>
+    (await sql<{ n: string }>`select count(*) as n from scoring.transaction where customer_id is null`.execute(h.db)).rows[0]?.n === '0' ? true : undefined,
+  );
 });
 afterAll(async () => {
   await h?.close();
@@ -62,11 +73,13 @@ describe('sales report', () => {
     }
   });
 
-  it('confines a dealer to its own sales', async () => {
+  it("confines a dealer to its customers' sales (by their current assignment), whoever booked them", async () => {
     const res = await inject({ method: 'GET', url: '/v1/reports/sales?groupBy=dealer&from=2026-01-01&to=2027-01-01', headers: as(dealerPrincipal(dealerA)) });
     const rows = res.json().rows as { dimensions: Record<string, string>; revenue: string }[];
-    expect(rows.map((r) => r.dimensions.dealer)).toEqual([dealerA]);
-    expect(Math.round(Number(rows[0]!.revenue) * 100)).toBe(expected(() => 'all', (s) => s.dealerId === dealerA).get('all')!.net);
+    const ofMyCustomers = (s: (typeof sales)[number]) => customerDealer(Number(s.customer.externalId.id.slice(2))) === dealerA;
+    const oracle = expected((s) => s.dealerId, ofMyCustomers);
+    expect(rows.map((r) => r.dimensions.dealer).sort()).toEqual([...oracle.keys()].sort());
+    for (const row of rows) expect(Math.round(Number(row.revenue) * 100)).toBe(oracle.get(row.dimensions.dealer!)!.net);
   });
 
   it.each([

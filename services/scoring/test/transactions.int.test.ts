@@ -26,9 +26,9 @@ const tx = (externalId: string, overrides: Record<string, unknown> = {}) => ({
 });
 const post = (items: unknown[], principal = batchJob) => inject({ method: 'POST', url: '/v1/transactions/batch', headers: as(principal), payload: { items } });
 /** A customer the projection knows, by an ERP id of its own. */
-async function knownCustomer(erpId: string): Promise<{ externalId: { system: string; id: string } }> {
+async function knownCustomer(erpId: string, dealerId: string | null = null): Promise<{ externalId: { system: string; id: string } }> {
   const id = randomUUID();
-  await h.publishCustomerEvent('created', { customer: snapshot(id, { externalIds: [{ system: 'erp', id: erpId }] }) });
+  await h.publishCustomerEvent('created', { customer: snapshot(id, { dealerId, externalIds: [{ system: 'erp', id: erpId }] }) });
   await eventually(`${erpId} in the projection`, async () => ((await sql`select 1 from scoring.customer where id = ${id}`.execute(h.db)).rows.length ? true : undefined));
   return { externalId: { system: 'erp', id: erpId } };
 }
@@ -156,10 +156,12 @@ describe('dealers', () => {
   it('post and read only their own transactions', async () => {
     const mine = randomUUID();
     const other = randomUUID();
-    const customer = await knownCustomer('CUST-D');
+    const customer = await knownCustomer('CUST-D', mine);
     const res = await post([tx('D-1', { customer }), tx('D-2', { customer, dealerId: other })], dealerPrincipal(mine));
     expect(res.json().results.map((r: { status: string }) => r.status)).toEqual(['inserted', 'rejected']);
     await post([tx('D-3', { dealerId: other })], batchJob);
+    // Another dealer's customer, or an unknown one, is not the dealer's to post for (dealer-isolation.int.test.ts).
+    await post([tx('D-4', { customer: await knownCustomer('CUST-O', other) })], dealerPrincipal(mine));
     const list = (await inject({ method: 'GET', url: '/v1/transactions?limit=200', headers: as(dealerPrincipal(mine)) })).json();
     expect(list.items.map((t: { externalId: string; dealerId: string }) => [t.externalId, t.dealerId])).toEqual([['D-1', mine]]);
   });

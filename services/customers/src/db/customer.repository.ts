@@ -1,4 +1,4 @@
-import type { Address, ExternalId } from '@crm/domain';
+import { SHARED_NAMESPACE, type Address, type ExternalId } from '@crm/domain';
 import { sql, type Kysely } from 'kysely';
 import { toView, type CustomerState, type CustomerView } from '../domain/customer.model';
 import type { CustomerRow, CustomersDatabase } from './tables';
@@ -89,24 +89,27 @@ export async function lockCustomers(trx: Db, ids: string[]): Promise<CustomerRow
   return trx.selectFrom('customer').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
 }
 
-/** Which customer owns each of these external ids. */
-export async function externalIdOwners(trx: Db, ids: ExternalId[]): Promise<Map<string, string>> {
+/** Which customer owns each of these external ids in each of these namespaces, by `namespacedKey`. */
+export async function externalIdOwners(trx: Db, ids: ExternalId[], namespaces: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await sql<{ system: string; external_id: string; customer_id: string }>`
-    select e.system, e.external_id, e.customer_id from ${table('external_id')} e
+  const { rows } = await sql<{ namespace: string; system: string; external_id: string; customer_id: string }>`
+    select e.namespace, e.system, e.external_id, e.customer_id from ${table('external_id')} e
     join unnest(${ids.map((i) => i.system)}::text[], ${ids.map((i) => i.id)}::text[]) as k(system, external_id)
-      using (system, external_id)`.execute(trx);
-  return new Map(rows.map((row) => [externalKey({ system: row.system, id: row.external_id }), row.customer_id]));
+      using (system, external_id)
+    where e.namespace = any(${namespaces}::text[])`.execute(trx);
+  return new Map(rows.map((row) => [namespacedKey(row.namespace, { system: row.system, id: row.external_id }), row.customer_id]));
 }
 
 /** Unambiguous: a system name never contains "/". */
 export const externalKey = (id: ExternalId): string => `${id.system}/${id.id}`;
+/** An external id within its namespace (a namespace never contains "|"). */
+export const namespacedKey = (namespace: string, id: ExternalId): string => `${namespace}|${externalKey(id)}`;
 
-export async function addExternalIds(trx: Db, links: { customerId: string; externalId: ExternalId }[]): Promise<void> {
+export async function addExternalIds(trx: Db, namespace: string, links: { customerId: string; externalId: ExternalId }[]): Promise<void> {
   if (links.length === 0) return;
   await sql`
-    insert into ${table('external_id')} (system, external_id, customer_id)
-    select * from unnest(${links.map((l) => l.externalId.system)}::text[], ${links.map((l) => l.externalId.id)}::text[],
+    insert into ${table('external_id')} (namespace, system, external_id, customer_id)
+    select ${namespace}, * from unnest(${links.map((l) => l.externalId.system)}::text[], ${links.map((l) => l.externalId.id)}::text[],
       ${links.map((l) => l.customerId)}::uuid[])
     on conflict do nothing`.execute(trx);
 }
@@ -143,7 +146,7 @@ export async function loadViews(db: Db, ids: string[]): Promise<Map<string, Cust
   if (ids.length === 0) return new Map();
   const [rows, externals, consents] = await Promise.all([
     db.selectFrom('customer').selectAll().where('id', 'in', ids).execute(),
-    db.selectFrom('external_id').select(['customer_id', 'system', 'external_id']).where('customer_id', 'in', ids).orderBy('created_at').execute(),
+    db.selectFrom('external_id').select(['customer_id', 'namespace', 'system', 'external_id']).where('customer_id', 'in', ids).orderBy('created_at').execute(),
     sql<{ customer_id: string; channel: string; granted: boolean; source: string; recorded_at: Date }>`
       select distinct on (customer_id, channel) customer_id, channel, granted, source, recorded_at
       from ${table('consent')} where customer_id = any(${ids}::uuid[])
@@ -153,7 +156,9 @@ export async function loadViews(db: Db, ids: string[]): Promise<Map<string, Cust
   for (const row of rows) {
     views.set(row.id, toView(row.id, stateOf(row), { externalIds: [], consents: {}, version: row.version, createdAt: toIso(row.created_at), updatedAt: toIso(row.updated_at) }));
   }
-  for (const e of externals) views.get(e.customer_id)?.externalIds.push({ system: e.system, id: e.external_id });
+  for (const e of externals) {
+    views.get(e.customer_id)?.externalIds.push(e.namespace === SHARED_NAMESPACE ? { system: e.system, id: e.external_id } : { system: e.system, id: e.external_id, namespace: e.namespace });
+  }
   for (const c of consents.rows) {
     const view = views.get(c.customer_id);
     if (view) view.consents[c.channel as keyof CustomerView['consents']] = { granted: c.granted, source: c.source, recordedAt: toIso(c.recorded_at) };

@@ -49,6 +49,8 @@ export interface AttributeDefinitionTable {
 }
 
 export interface ExternalIdTable {
+  /** `shared` or `dealer:<id>` (ADR 0008). */
+  namespace: Generated<string>;
   system: string;
   external_id: string;
   customer_id: string;

@@ -3,7 +3,7 @@ import { erasePlatformRecords, problem, Problems } from '@crm/platform';
 import { sql } from 'kysely';
 import { addTimelineEntries, loadViews, lockCustomers, stateOf, updateCustomers, type Db, table } from '../db/customer.repository';
 import type { CustomerRow } from '../db/tables';
-import { dealerScope } from './access';
+import { dealerScope, withRevealableSurvivor } from './access';
 import type { z } from 'zod';
 import { survive, type ContactInput, type ContactView, type CustomerField, type CustomerView, type Side } from './customer.model';
 import { CustomerProblems } from './customer.problems';
@@ -117,8 +117,8 @@ export async function addContact(
   context: WriteContext,
 ): Promise<z.infer<typeof ContactView>> {
   const rows = new Map((await lockCustomers(trx, [organizationId, input.personId])).map((row) => [row.id, row]));
-  const organization = active(visible(rows.get(organizationId), context.principal, organizationId));
-  const person = active(visible(rows.get(input.personId), context.principal, input.personId));
+  const organization = active(await withRevealableSurvivor(trx, visible(rows.get(organizationId), context.principal, organizationId), context.principal));
+  const person = active(await withRevealableSurvivor(trx, visible(rows.get(input.personId), context.principal, input.personId), context.principal));
   if (organization.kind !== 'organization' || person.kind !== 'person') throw problem(CustomerProblems.notAnOrganization);
   const createdAt = context.runtime.now().toISOString();
   const contact = { id: context.runtime.newId(), organizationId, personId: person.id, buyingRole: input.buyingRole, jobTitle: input.jobTitle ?? null, createdAt };
@@ -146,7 +146,7 @@ export async function recordConsent(
   context: WriteContext,
 ): Promise<CustomerView> {
   const [row] = await lockCustomers(trx, [id]);
-  active(visible(row, context.principal, id));
+  active(await withRevealableSurvivor(trx, visible(row, context.principal, id), context.principal));
   const recordedAt = consent.recordedAt ?? context.runtime.now().toISOString();
   await trx
     .insertInto('consent')

@@ -1,10 +1,10 @@
-import type { LifecycleStage, PartyRole, Principal } from '@crm/domain';
+import { externalIdNamespace, SHARED_NAMESPACE, type LifecycleStage, type PartyRole, type Principal } from '@crm/domain';
 import { decodeCursor, paginate, problem, Problems } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { loadViews, type Db, table } from '../db/customer.repository';
 import type { CustomerRow } from '../db/tables';
-import { dealerScope } from './access';
+import { dealerScope, withRevealableSurvivor } from './access';
 import type { CustomerView } from './customer.model';
 import { CustomerProblems } from './customer.problems';
 import { visible } from './customer-lifecycle.service';
@@ -16,7 +16,7 @@ export type Resolved = { kind: 'found'; row: CustomerRow } | { kind: 'moved'; su
 
 /** A customer by id for reading: merged ones answer with where they moved (the route redirects). */
 export async function resolveCustomer(db: Db, id: string, principal: Principal): Promise<Resolved> {
-  const row = visible(await db.selectFrom('customer').selectAll().where('id', '=', id).executeTakeFirst(), principal, id);
+  const row = await withRevealableSurvivor(db, visible(await db.selectFrom('customer').selectAll().where('id', '=', id).executeTakeFirst(), principal, id), principal);
   if (row.status === 'merged' && row.merged_into) return { kind: 'moved', survivorId: row.merged_into };
   if (row.status === 'erased') throw problem(CustomerProblems.customerErased, `customer ${id} was erased`);
   return { kind: 'found', row };
@@ -54,9 +54,11 @@ export async function searchCustomers(db: Db, search: CustomerSearch, principal:
   if (search.phone) query = query.where(sql<boolean>`phones @> array[${search.phone}]::text[]`);
   if (search.externalSystem && search.externalId) {
     const { externalSystem, externalId } = search;
-    query = query.where('id', 'in', (eb) =>
-      eb.selectFrom('external_id').select('customer_id').where('system', '=', externalSystem).where('external_id', '=', externalId),
-    );
+    // A dealer finds by its own namespace and the shared one (ADR 0008); staff and integrations by any.
+    query = query.where('id', 'in', (eb) => {
+      const match = eb.selectFrom('external_id').select('customer_id').where('system', '=', externalSystem).where('external_id', '=', externalId);
+      return scope ? match.where('namespace', 'in', [externalIdNamespace(principal), SHARED_NAMESPACE]) : match;
+    });
   }
   if (search.q) {
     const q = search.q.toLowerCase();

@@ -1,4 +1,4 @@
-import { CustomerEvents, type ExternalId, type Principal } from '@crm/domain';
+import { CustomerEvents, externalIdNamespace, SHARED_NAMESPACE, type ExternalId, type NamespacedExternalId, type Principal } from '@crm/domain';
 import { etagOf, ifMatchHolds, lockForTransaction, Problems, type Outbox, type ProblemType, type Runtime } from '@crm/platform';
 
 import {
@@ -6,6 +6,7 @@ import {
   addTimelineEntries,
   externalIdOwners,
   externalKey,
+  namespacedKey,
   insertCustomers,
   loadViews,
   lockCustomers,
@@ -15,7 +16,7 @@ import {
   type Db,
 } from '../db/customer.repository';
 import type { CustomerRow } from '../db/tables';
-import { dealerScope } from './access';
+import { dealerScope, notFoundMessage, revealableSurvivors } from './access';
 import { attributeErrors } from './attribute.rules';
 import { applyInput, changedFields, CUSTOMER_FIELDS, toView, type CustomerField, type CustomerInput, type CustomerView } from './customer.model';
 import { CustomerProblems } from './customer.problems';
@@ -76,17 +77,27 @@ export async function upsertCustomers(
   // Every field of a new customer was set now; one shared (read-only) map serves them all.
   const allFieldsSetAt: Readonly<Record<string, string>> = Object.fromEntries(CUSTOMER_FIELDS.map((field) => [field, now]));
   const scope = dealerScope(principal);
+  // Ids are claimed in the principal's namespace; a dealer also resolves (never claims) shared ids of its own customers.
+  const namespace = externalIdNamespace(principal);
 
   const referencedExternalIds = items.flatMap((item) => [
     ...(item.ref.kind === 'external' ? [item.ref.externalId] : []),
     ...(item.input.externalIds ?? []),
   ]);
-  await lockForTransaction(trx, referencedExternalIds.map(externalKey));
-  const owners = await externalIdOwners(trx, referencedExternalIds);
-  const targets = items.map(({ ref }) =>
-    ref.kind === 'id' ? ref.id : ref.kind === 'external' ? owners.get(externalKey(ref.externalId)) : undefined,
+  await lockForTransaction(trx, referencedExternalIds.map((externalId) => namespacedKey(namespace, externalId)));
+  const owners = await externalIdOwners(trx, referencedExternalIds, scope ? [namespace, SHARED_NAMESPACE] : [namespace]);
+  const ownerIn = (ns: string, externalId: ExternalId) => owners.get(namespacedKey(ns, externalId));
+  const candidates = items.flatMap(({ ref }) =>
+    ref.kind === 'id' ? [ref.id] : ref.kind === 'external' ? [ownerIn(namespace, ref.externalId), scope ? ownerIn(SHARED_NAMESPACE, ref.externalId) : undefined] : [],
   );
-  const rows = new Map((await lockCustomers(trx, [...new Set(targets.filter((id) => id !== undefined))])).map((r) => [r.id, r]));
+  const rows = new Map((await lockCustomers(trx, [...new Set(candidates.filter((id) => id !== undefined))])).map((r) => [r.id, r]));
+  const targets = items.map(({ ref }) => {
+    if (ref.kind !== 'external') return ref.kind === 'id' ? ref.id : undefined;
+    const shared = scope ? ownerIn(SHARED_NAMESPACE, ref.externalId) : undefined;
+    return ownerIn(namespace, ref.externalId) ?? (shared && rows.get(shared)?.dealer_id === scope ? shared : undefined);
+  });
+  // A dealer is told where a merged customer went only when the survivor is its own as well.
+  const revealable = await revealableSurvivors(trx, [...rows.values()].flatMap((r) => (r.merged_into ? [r.merged_into] : [])), principal);
 
   const needDefinitions = items.some((item) => item.input.attributes && Object.keys(item.input.attributes).length > 0);
   const definitions = needDefinitions
@@ -108,10 +119,15 @@ export async function upsertCustomers(
     keys.forEach((key) => seen.add(key));
 
     const row: CustomerRow | undefined = targetId ? rows.get(targetId) : undefined;
-    if (item.ref.kind === 'id' && (!row || (scope && row.dealer_id !== scope))) return fail(Problems.notFound, `customer ${item.ref.id} does not exist`);
-    if (row?.status === 'merged') return fail(CustomerProblems.customerMerged, `customer ${row.id} was merged into ${row.merged_into}`, row.merged_into ?? undefined);
+    const foreign = row !== undefined && scope !== undefined && row.dealer_id !== scope;
+    if (item.ref.kind === 'id' && (!row || foreign)) return fail(Problems.notFound, notFoundMessage(item.ref.id));
+    // Only an id of the dealer's own namespace can name another dealer's customer (staff reassigned it since).
+    if (foreign) return fail(CustomerProblems.externalIdTaken, 'the external id is in use in your namespace');
+    if (row?.status === 'merged') {
+      if (!row.merged_into || !revealable.has(row.merged_into)) return fail(Problems.notFound, notFoundMessage(row.id));
+      return fail(CustomerProblems.customerMerged, `customer ${row.id} was merged into ${row.merged_into}`, row.merged_into);
+    }
     if (row?.status === 'erased') return fail(CustomerProblems.customerErased, `customer ${row.id} was erased`);
-    if (row && scope && row.dealer_id !== scope) return fail(Problems.forbidden, 'the external id belongs to a customer of another dealer');
     const ifMatch = item.ref.kind === 'new' ? undefined : item.ref.ifMatch;
     if (ifMatch === undefined && item.ref.kind === 'id' && item.ref.requireIfMatch) {
       return fail(Problems.preconditionRequired, 'send If-Match with the ETag from your last read');
@@ -140,17 +156,21 @@ export async function upsertCustomers(
     const id = row?.id ?? runtime.newId();
     const externalIds = [...(item.ref.kind === 'external' ? [item.ref.externalId] : []), ...(input.externalIds ?? [])];
     for (const externalId of externalIds) {
-      const owner = owners.get(externalKey(externalId));
-      if (owner && owner !== id) return fail(CustomerProblems.externalIdTaken, `${externalId.system}/${externalId.id} belongs to customer ${owner}`);
+      const owner = ownerIn(namespace, externalId);
+      if (owner && owner !== id) {
+        // A dealer never learns the id of a customer it may not see.
+        return fail(CustomerProblems.externalIdTaken, `${externalId.system}/${externalId.id} belongs to ${scope ? 'another customer' : `customer ${owner}`}`);
+      }
       const linkKey = `ext:${externalKey(externalId)}`;
       if (!owner && item.ref.kind !== 'external' && seen.has(linkKey)) {
         return fail(CustomerProblems.duplicateInBatch, `${externalId.system}/${externalId.id} is claimed by an earlier item`);
       }
       seen.add(linkKey);
     }
-    const newLinks = externalIds.filter((e) => !owners.has(externalKey(e)));
+    // Already this customer's (in the principal's namespace, or a shared id a dealer resolved by): nothing to link.
+    const newLinks = externalIds.filter((e) => ownerIn(namespace, e) === undefined && !(scope && ownerIn(SHARED_NAMESPACE, e) === id));
     for (const externalId of newLinks) {
-      owners.set(externalKey(externalId), id);
+      owners.set(namespacedKey(namespace, externalId), id);
       links.push({ customerId: id, externalId });
     }
 
@@ -167,11 +187,14 @@ export async function upsertCustomers(
 
   await insertCustomers(trx, creates);
   await updateCustomers(trx, updates);
-  await addExternalIds(trx, links);
+  await addExternalIds(trx, namespace, links);
   // New customers are exactly what was just written; only changed ones need a read back.
   const views = await loadViews(trx, updates.map((w) => w.id));
-  const linksOf = new Map<string, ExternalId[]>();
-  for (const link of links) linksOf.set(link.customerId, [...(linksOf.get(link.customerId) ?? []), link.externalId]);
+  // As loadViews shows them: a dealer's ids with their namespace, so events carry it to other services.
+  const linksOf = new Map<string, NamespacedExternalId[]>();
+  for (const { customerId, externalId } of links) {
+    linksOf.set(customerId, [...(linksOf.get(customerId) ?? []), namespace === SHARED_NAMESPACE ? externalId : { ...externalId, namespace }]);
+  }
   for (const write of creates) {
     const externalIds = linksOf.get(write.id) ?? [];
     views.set(write.id, toView(write.id, write.state, { externalIds, consents: {}, version: 1, createdAt: now, updatedAt: now }));

@@ -1,7 +1,7 @@
 import { ConsentChannel } from '@crm/domain';
-import { etagOf, IdempotencyKeyHeader, onceForKey, PageQuery, pageOf, problemResponses, requestHash, type App } from '@crm/platform';
+import { etagOf, IdempotencyKeyHeader, idempotencyScope, onceForKey, PageQuery, pageOf, problemResponses, requestHash, type App } from '@crm/platform';
 import { z } from 'zod';
-import { authorize } from '../domain/access';
+import { authorize, dealerScope, withoutForeignCustomerIds } from '../domain/access';
 import { CUSTOMER_FIELDS, ContactInput, ContactView, CustomerView, type CustomerField } from '../domain/customer.model';
 import { exportCustomer, findDuplicates, resolveCustomer, timelinePage } from '../domain/customer-read.service';
 import { addContact, mergeCustomers, recordConsent } from '../domain/customer-lifecycle.service';
@@ -82,7 +82,11 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
       authorize(request.principal, 'read');
       const found = await readable(request.params.id, request.principal, '/contacts');
       if (found.redirect) return reply.redirect(found.redirect, 308);
-      const rows = await context.db.selectFrom('contact').selectAll().where('organization_id', '=', found.row.id).orderBy('created_at').execute();
+      const scope = dealerScope(request.principal);
+      let query = context.db.selectFrom('contact').selectAll('contact').where('organization_id', '=', found.row.id);
+      // A dealer sees the contacts that are its own customers too, never another dealer's customer's id.
+      if (scope) query = query.innerJoin('customer', 'customer.id', 'contact.person_id').where('customer.dealer_id', '=', scope);
+      const rows = await query.orderBy('contact.created_at').execute();
       return {
         items: rows.map((c) => ({ id: c.id, organizationId: c.organization_id, personId: c.person_id, buyingRole: c.buying_role as z.infer<typeof ContactView>['buyingRole'], jobTitle: c.job_title, createdAt: new Date(c.created_at).toISOString() })),
       };
@@ -105,7 +109,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
       authorize(request.principal, 'write');
       const { id } = request.params;
       const stored = await context.write((trx) =>
-        onceForKey(trx, { scope: `customers.contact:${request.principal.subject}`, key: request.headers['idempotency-key'], hash: requestHash(id, request.body) }, async () => {
+        onceForKey(trx, { scope: idempotencyScope('customers.contact', request.principal), key: request.headers['idempotency-key'], hash: requestHash(id, request.body) }, async () => {
           const contact = await addContact(trx, id, request.body, writeContext(context, request.principal));
           return { statusCode: 201, body: contact };
         }),
@@ -149,7 +153,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
       authorize(request.principal, 'read');
       const found = await readable(request.params.id, request.principal, '/timeline');
       if (found.redirect) return reply.redirect(found.redirect, 308);
-      return timelinePage(context.db, found.row.id, request.query.limit, request.query.cursor);
+      return withoutForeignCustomerIds(context.db, await timelinePage(context.db, found.row.id, request.query.limit, request.query.cursor), request.principal);
     },
   );
 
@@ -167,7 +171,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
       authorize(request.principal, 'read');
       const found = await readable(request.params.id, request.principal, '/export');
       if (found.redirect) return reply.redirect(found.redirect, 308);
-      return exportCustomer(context.db, found.row.id);
+      return withoutForeignCustomerIds(context.db, await exportCustomer(context.db, found.row.id), request.principal);
     },
   );
 }

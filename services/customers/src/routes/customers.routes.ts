@@ -2,6 +2,7 @@ import { ExternalId, LifecycleStage, PartyRole, Phone, Email } from '@crm/domain
 import {
   etagOf,
   IdempotencyKeyHeader,
+  idempotencyScope,
   IfMatchHeaders,
   onceForKey,
   PageQuery,
@@ -53,7 +54,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
       const stored = await context.write((trx) =>
         onceForKey(
           trx,
-          { scope: `customers.create:${request.principal.subject}`, key: request.headers['idempotency-key'], hash: requestHash(request.body) },
+          { scope: idempotencyScope('customers.create', request.principal), key: request.headers['idempotency-key'], hash: requestHash(request.body) },
           async () => {
             const { results, views } = await upsertCustomers(trx, [{ ref: { kind: 'new' }, input: request.body }], write);
             const { id } = unwrapItem(results[0]);

@@ -1,4 +1,4 @@
-import { etagOf, IdempotencyKeyHeader, IfMatchHeaders, onceForKey, PageQuery, pageOf, paginate, decodeCursor, problem, problemResponses, Problems, requestHash, requireIfMatch, type App } from '@crm/platform';
+import { etagOf, IdempotencyKeyHeader, idempotencyScope, IfMatchHeaders, onceForKey, PageQuery, pageOf, paginate, decodeCursor, problem, problemResponses, Problems, requestHash, requireIfMatch, type App } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AttributeDefinitionRow, DealerRow } from '../db/tables';
@@ -43,7 +43,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
     async (request, reply) => {
       authorize(request.principal, 'administer');
       const stored = await context.write((trx) =>
-        onceForKey(trx, { scope: `dealers.create:${request.principal.subject}`, key: request.headers['idempotency-key'], hash: requestHash(request.body) }, async () => {
+        onceForKey(trx, { scope: idempotencyScope('dealers.create', request.principal), key: request.headers['idempotency-key'], hash: requestHash(request.body) }, async () => {
           const row = await trx
             .insertInto('dealer')
             .values({ id: context.runtime.newId(), code: request.body.code, name: request.body.name, region: request.body.region ?? null, city: request.body.city ?? null })
@@ -121,7 +121,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
     async (request, reply) => {
       authorize(request.principal, 'administer');
       const stored = await context.write((trx) =>
-        onceForKey(trx, { scope: `attributes.create:${request.principal.subject}`, key: request.headers['idempotency-key'], hash: requestHash(request.body) }, async () => {
+        onceForKey(trx, { scope: idempotencyScope('attributes.create', request.principal), key: request.headers['idempotency-key'], hash: requestHash(request.body) }, async () => {
           const row = await trx
             .insertInto('attribute_definition')
             .values({ name: request.body.name, type: request.body.type, allowed_values: request.body.allowedValues ?? null, description: request.body.description ?? null })

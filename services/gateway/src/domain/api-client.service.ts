@@ -1,5 +1,5 @@
 import type { Principal } from '@crm/domain';
-import { decodeCursor, onceForKey, paginate, problem, Problems, requestHash, type Runtime } from '@crm/platform';
+import { decodeCursor, idempotencyScope, onceForKey, paginate, problem, Problems, requestHash, type Runtime } from '@crm/platform';
 import { z } from 'zod';
 import { apiClientRepository, type GatewayDb } from '../db/api-client.repository';
 import { requireAdmin } from './access';
@@ -66,7 +66,7 @@ export function createApiClientService(deps: {
       const stored = await db.transaction().execute((trx) =>
         onceForKey(
           trx,
-          { scope: `api-clients.create:${caller.kind}:${caller.subject}`, key: idempotencyKey, hash: requestHash(input) },
+          { scope: idempotencyScope('api-clients.create', caller), key: idempotencyKey, hash: requestHash(input) },
           async () => {
             const apiKey = newApiKey();
             const clientSecret = newClientSecret();

@@ -31,20 +31,31 @@ export async function ratesFor(db: ScoringDb, currencies: string[], baseCurrency
   return rates;
 }
 
-/** Which known customers the batch names: by our id, and by external id. */
-export async function knownCustomers(db: ScoringDb, ids: string[], externalIds: ExternalId[]) {
+/** A customer a batch row names, with the dealer it is assigned to now. */
+export interface KnownCustomer {
+  id: string;
+  dealerId: string | null;
+}
+
+/** An external id within its namespace, as `knownCustomers` keys them (a namespace never contains "|"). */
+export const namespacedKey = (namespace: string, system: string, id: string): string => `${namespace}|${system}/${id}`;
+
+/** Which known customers the batch names: by our id, and by external id in any of these namespaces. */
+export async function knownCustomers(db: ScoringDb, ids: string[], externalIds: ExternalId[], namespaces: readonly string[]) {
   const [byId, byExternal] = await Promise.all([
     ids.length ? db.selectFrom('customer').select(['id', 'dealer_id']).where('id', 'in', ids).execute() : Promise.resolve([]),
     externalIds.length
-      ? sql<{ system: string; external_id: string; customer_id: string }>`
-          select e.system, e.external_id, e.customer_id from ${table('customer_external_id')} e
+      ? sql<{ namespace: string; system: string; external_id: string; customer_id: string; dealer_id: string | null }>`
+          select e.namespace, e.system, e.external_id, e.customer_id, c.dealer_id from ${table('customer_external_id')} e
           join unnest(${externalIds.map((e) => e.system)}::text[], ${externalIds.map((e) => e.id)}::text[]) as k(system, external_id)
-            using (system, external_id)`.execute(db).then((r) => r.rows)
+            using (system, external_id)
+          left join ${table('customer')} c on c.id = e.customer_id
+          where e.namespace = any(${namespaces}::text[])`.execute(db).then((r) => r.rows)
       : Promise.resolve([]),
   ]);
   return {
-    ids: new Set(byId.map((c) => c.id)),
-    byExternal: new Map(byExternal.map((r) => [`${r.system}/${r.external_id}`, r.customer_id])),
+    byId: new Map<string, KnownCustomer>(byId.map((c) => [c.id, { id: c.id, dealerId: c.dealer_id }])),
+    byExternal: new Map<string, KnownCustomer>(byExternal.map((r) => [namespacedKey(r.namespace, r.system, r.external_id), { id: r.customer_id, dealerId: r.dealer_id }])),
   };
 }
 
@@ -58,19 +69,19 @@ export type TransactionWrite = Omit<TransactionTable, 'occurred_at' | 'amount' |
 
 /**
  * One statement for the whole chunk: amounts converted to the base currency in exact numeric, and
- * rows whose (source system, external id) exists already skipped. Returns the ids actually inserted.
+ * rows whose (namespace, source system, external id) exists already skipped. Returns the ids actually inserted.
  */
 export async function insertTransactions(trx: ScoringDb, rows: TransactionWrite[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const { rows: inserted } = await sql<{ id: string }>`
-    insert into ${table('transaction')} (id, source_system, external_id, customer_id, customer_ref_system, customer_ref_id,
+    insert into ${table('transaction')} (id, namespace, source_system, external_id, customer_id, customer_ref_system, customer_ref_id,
       occurred_at, type, amount, currency, amount_base, quantity, product, category, channel, dealer_id)
-    select id, source_system, external_id, customer_id, customer_ref_system, customer_ref_id, occurred_at, type, amount,
+    select id, namespace, source_system, external_id, customer_id, customer_ref_system, customer_ref_id, occurred_at, type, amount,
       currency, round(amount * rate, 4), quantity, product, category, channel, dealer_id
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id uuid, source_system text, external_id text,
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id uuid, namespace text, source_system text, external_id text,
       customer_id uuid, customer_ref_system text, customer_ref_id text, occurred_at timestamptz, type text, amount numeric,
       currency text, rate numeric, quantity numeric, product text, category text, channel text, dealer_id uuid)
-    on conflict (source_system, external_id) do nothing
+    on conflict (namespace, source_system, external_id) do nothing
     returning id`.execute(trx);
   return new Set(inserted.map((r) => r.id));
 }

@@ -19,6 +19,8 @@ export interface CustomerTable {
 }
 
 export interface CustomerExternalIdTable {
+  /** `shared` or `dealer:<id>` (ADR 0008). */
+  namespace: Generated<string>;
   system: string;
   external_id: string;
   customer_id: string;
@@ -33,6 +35,8 @@ export interface ExchangeRateTable {
 
 export interface TransactionTable {
   id: string;
+  /** Where (source system, external id) is unique: `shared` or `dealer:<id>` (ADR 0008). */
+  namespace: string;
   source_system: string;
   external_id: string;
   customer_id: string | null;

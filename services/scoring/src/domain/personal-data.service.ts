@@ -1,3 +1,4 @@
+import { SHARED_NAMESPACE } from '@crm/domain';
 import { sql } from 'kysely';
 import { table, type ScoringDb } from '../db/scoring.repository';
 
@@ -22,7 +23,7 @@ export async function personalDataOf(db: ScoringDb, customerId: string) {
       where t.customer_id = ${customerId}
         or (t.customer_id is null and t.customer_ref_id is not null and (
           (t.customer_ref_system = 'crm' and t.customer_ref_id = ${customerId})
-          or (t.customer_ref_system, t.customer_ref_id) in (select system, external_id from ${table('customer_external_id')} where customer_id = ${customerId})))
+          or (t.customer_ref_system, t.customer_ref_id) in (select system, external_id from ${table('customer_external_id')} where customer_id = ${customerId} and namespace = ${SHARED_NAMESPACE})))
       order by t.occurred_at, t.id`.execute(db),
     db.selectFrom('customer_score').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
     db.selectFrom('tier_history').selectAll().where('customer_id', '=', customerId).orderBy('id').execute(),

@@ -1,7 +1,7 @@
-import { ExternalId, Money, type Principal } from '@crm/domain';
-import { lockForTransaction, valueFreeMessage, type Runtime } from '@crm/platform';
+import { ExternalId, externalIdNamespace, Money, SHARED_NAMESPACE, type Principal } from '@crm/domain';
+import { dealerScope, lockForTransaction, valueFreeMessage, type Runtime } from '@crm/platform';
 import { z } from 'zod';
-import { insertTransactions, knownCustomers, ratesFor, ScoringLocks, type ScoringDb, type TransactionWrite } from '../db/scoring.repository';
+import { insertTransactions, knownCustomers, namespacedKey, ratesFor, ScoringLocks, type ScoringDb, type TransactionWrite } from '../db/scoring.repository';
 
 const Label = z.string().trim().min(1).max(200);
 
@@ -55,6 +55,12 @@ export interface IngestContext {
   write: <T>(work: (trx: ScoringDb) => Promise<T>) => Promise<T>;
 }
 
+/**
+ * Why a dealer's row is refused when its customer is unknown, another dealer's, or only pending:
+ * one reason for every cause, so a dealer cannot learn which ids exist elsewhere.
+ */
+export const CUSTOMER_NOT_FOUND = 'not-found: customer: no customer of this dealer has this id';
+
 const rejected = (index: number, reason: string): RowResult => ({ index, status: 'rejected', reason });
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -104,8 +110,8 @@ export function checkChunk(raw: { index: number; value: unknown }[], context: In
 
 /**
  * Writes a checked chunk with one set-based statement in one transaction. A row for an unknown
- * customer is kept pending; the same (source system, external id) twice is a duplicate, never a
- * second sale.
+ * customer is kept pending (staff and integrations) or refused (dealers); the same (source system,
+ * external id) twice in the principal's namespace is a duplicate, never a second sale.
  */
 export async function writeChunk({ refused, accepted }: CheckedChunk, context: IngestContext): Promise<ChunkOutcome> {
   const results = [...refused];
@@ -114,11 +120,14 @@ export async function writeChunk({ refused, accepted }: CheckedChunk, context: I
     results.push(
       ...(await context.write(async (trx) => {
         await lockForTransaction(trx, ScoringLocks.customerLinks, 'shared');
+        const scope = dealerScope(context.principal);
+        const namespace = externalIdNamespace(context.principal);
         const rates = await ratesFor(trx, [...new Set(accepted.map((a) => a.row.amount.currency))], context.baseCurrency);
         const known = await knownCustomers(
           trx,
           accepted.flatMap((a) => ('id' in a.row.customer ? [a.row.customer.id] : [])),
           accepted.flatMap((a) => ('externalId' in a.row.customer ? [a.row.customer.externalId] : [])),
+          scope ? [namespace, SHARED_NAMESPACE] : [namespace],
         );
         const chunkResults: RowResult[] = [];
         const writes: (TransactionWrite & { index: number })[] = [];
@@ -129,10 +138,21 @@ export async function writeChunk({ refused, accepted }: CheckedChunk, context: I
             continue;
           }
           const ref = 'id' in row.customer ? { system: 'crm', id: row.customer.id } : row.customer.externalId;
-          const customerId = 'id' in row.customer ? (known.ids.has(row.customer.id) ? row.customer.id : null) : (known.byExternal.get(`${ref.system}/${ref.id}`) ?? null);
+          const candidates =
+            'id' in row.customer
+              ? [known.byId.get(row.customer.id)]
+              : [known.byExternal.get(namespacedKey(namespace, ref.system, ref.id)), scope ? known.byExternal.get(namespacedKey(SHARED_NAMESPACE, ref.system, ref.id)) : undefined];
+          // A dealer posts only for customers assigned to it now, never pending; anything else is one answer.
+          const customer = candidates.find((c) => c !== undefined && (!scope || c.dealerId === scope));
+          if (scope && !customer) {
+            chunkResults.push(rejected(index, CUSTOMER_NOT_FOUND));
+            continue;
+          }
+          const customerId = customer?.id ?? null;
           writes.push({
             index,
             id: context.runtime.newId(),
+            namespace,
             source_system: row.sourceSystem,
             external_id: row.externalId,
             customer_id: customerId,

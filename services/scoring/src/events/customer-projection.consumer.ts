@@ -1,4 +1,4 @@
-import { CustomerEvents, type CloudEvent, type CustomerSnapshot, type EventData } from '@crm/domain';
+import { CustomerEvents, namespaceOf, SHARED_NAMESPACE, type CloudEvent, type CustomerSnapshot, type EventData } from '@crm/domain';
 import { erasePlatformRecords, lockForTransaction, type EventHandler } from '@crm/platform';
 import { sql } from 'kysely';
 import { ScoringLocks, table, type ScoringDb } from '../db/scoring.repository';
@@ -39,17 +39,18 @@ async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): 
   if (customer.externalIds.length > 0) {
     await trx
       .insertInto('customer_external_id')
-      .values(customer.externalIds.map((e) => ({ system: e.system, external_id: e.id, customer_id: customer.id })))
-      .onConflict((oc) => oc.columns(['system', 'external_id']).doUpdateSet({ customer_id: customer.id }))
+      .values(customer.externalIds.map((e) => ({ namespace: namespaceOf(e), system: e.system, external_id: e.id, customer_id: customer.id })))
+      .onConflict((oc) => oc.columns(['namespace', 'system', 'external_id']).doUpdateSet({ customer_id: customer.id }))
       .execute();
   }
-  // Transactions that arrived before the customer did now belong to it.
+  // Transactions that arrived before the customer did now belong to it. Only staff and integrations leave
+  // rows pending, so only shared external ids claim them: a dealer's own `erp/C-1001` never takes the ERP's sales.
   await sql`
     update ${table('transaction')} t set customer_id = ${customer.id}, customer_ref_system = null, customer_ref_id = null
     where t.customer_id is null and t.customer_ref_id is not null and (
       (t.customer_ref_system = 'crm' and t.customer_ref_id = ${customer.id})
       or (t.customer_ref_system, t.customer_ref_id) in (
-        select system, external_id from ${table('customer_external_id')} where customer_id = ${customer.id}))`.execute(trx);
+        select system, external_id from ${table('customer_external_id')} where customer_id = ${customer.id} and namespace = ${SHARED_NAMESPACE}))`.execute(trx);
 }
 
 /**
@@ -66,7 +67,7 @@ async function eraseScoringData(db: ScoringDb, ids: string[]): Promise<void> {
       or (t.customer_id is null and t.customer_ref_id is not null and (
         (t.customer_ref_system = 'crm' and t.customer_ref_id = any(${ids}::text[]))
         or (t.customer_ref_system, t.customer_ref_id) in (
-          select system, external_id from ${table('customer_external_id')} where customer_id = any(${ids}::uuid[]))))`.execute(db);
+          select system, external_id from ${table('customer_external_id')} where customer_id = any(${ids}::uuid[]) and namespace = ${SHARED_NAMESPACE}))))`.execute(db);
   for (const derived of ['customer_external_id', 'customer_score', 'tier_history', 'tier_override', 'tier_downgrade_pending'] as const) {
     await db.deleteFrom(derived).where('customer_id', 'in', ids).execute();
   }

@@ -26,7 +26,7 @@ export function reportRoutes(app: App, context: ScoringRouteContext): void {
       schema: {
         tags: ['reports'],
         summary: 'Sales by any combination of dealer, channel, category, product, region, tier and day/week/month',
-        description: 'Revenue is sales minus returns in the base currency; `from` is inclusive, `to` exclusive (UTC dates). A dealer sees its own sales only.',
+        description: 'Revenue is sales minus returns in the base currency; `from` is inclusive, `to` exclusive (UTC dates). A dealer sees the sales of its customers only (by their current assignment).',
         querystring: SalesReportQuery,
         response: { 200: SalesReport, ...problemResponses(400, 401, 403, 422) },
       },

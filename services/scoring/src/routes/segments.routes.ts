@@ -3,6 +3,7 @@ import {
   decodeCursor,
   etagOf,
   IdempotencyKeyHeader,
+  idempotencyScope,
   IfMatchHeaders,
   onceForKey,
   PageQuery,
@@ -99,7 +100,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
       authorize(request.principal, access.manage, 'manage segments');
       const { name, description, rule } = request.body;
       const stored = await context.write((trx) =>
-        onceForKey(trx, { scope: `segments.create:${request.principal.subject}`, key: request.headers['idempotency-key'], hash: requestHash(request.body) }, async () => {
+        onceForKey(trx, { scope: idempotencyScope('segments.create', request.principal), key: request.headers['idempotency-key'], hash: requestHash(request.body) }, async () => {
           const checked = await checkedRule(trx, rule, 'body.rule');
           const now = context.runtime.now().toISOString();
           const id = context.runtime.newId();

@@ -3,7 +3,7 @@ import { dealerScope, decodeCursor, ndjsonChunks, PageQuery, pageOf, paginate, p
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ScoringDb } from '../db/scoring.repository';
-import { authorize } from '../domain/access';
+import { assignedToDealer, authorize } from '../domain/access';
 import { checkChunk, IngestSummary, ingestChunk, RowResult, summarise, writeChunk, type ChunkOutcome, type IngestContext } from '../domain/transaction-ingest.service';
 import type { ScoringRouteContext } from './route-context';
 
@@ -36,6 +36,7 @@ const Transaction = z
     id: z.uuid(),
     sourceSystem: z.string(),
     externalId: z.string(),
+    namespace: z.string().describe('where (sourceSystem, externalId) is unique: `shared` (staff, integrations) or `dealer:<dealerId>` (ADR 0008)'),
     customerId: z.uuid().nullable(),
     occurredAt: z.string(),
     type: z.enum(['sale', 'return']),
@@ -172,7 +173,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
     {
       schema: {
         tags,
-        summary: 'Transactions, newest first; a dealer sees only its own',
+        summary: 'Transactions, newest first; a dealer sees only those of its customers',
         querystring: PageQuery.extend({ customerId: z.uuid().optional(), dealerId: z.uuid().optional() }),
         response: { 200: pageOf(Transaction), ...problemResponses(400, 401, 403) },
       },
@@ -182,7 +183,8 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
       const after = decodeCursor(request.query.cursor, z.object({ at: z.string(), id: z.uuid() }));
       const scope = dealerScope(request.principal);
       let query = context.db.selectFrom('transaction').selectAll();
-      if (scope) query = query.where('dealer_id', '=', scope);
+      // A dealer sees the rows of its customers (by their current assignment); someone else's customerId is an empty page.
+      if (scope) query = query.where(assignedToDealer('customer_id', scope));
       if (request.query.dealerId) query = query.where('dealer_id', '=', request.query.dealerId);
       if (request.query.customerId) query = query.where('customer_id', '=', request.query.customerId);
       if (after) query = query.where(sql<boolean>`(occurred_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)`);
@@ -194,6 +196,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
           id: t.id,
           sourceSystem: t.source_system,
           externalId: t.external_id,
+          namespace: t.namespace,
           customerId: t.customer_id,
           occurredAt: new Date(t.occurred_at).toISOString(),
           type: t.type,

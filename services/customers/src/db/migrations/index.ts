@@ -1,5 +1,6 @@
 import { platformTablesMigration, type ServiceMigrations } from '@crm/platform';
 import { customersSchema } from './2026-11-23T10-00_customers';
+import { externalIdNamespaces } from './2026-11-29T13-00_external-id-namespaces';
 import { timelineMentions } from './2026-11-29T14-00_timeline-mentions';
 
 export const CUSTOMERS_SCHEMA = 'customers';
@@ -9,6 +10,7 @@ export const customersMigrations: ServiceMigrations = {
   migrations: {
     '2026-11-23T00-00_platform': platformTablesMigration,
     '2026-11-23T10-00_customers': customersSchema,
+    '2026-11-29T13-00_external-id-namespaces': externalIdNamespaces,
     '2026-11-29T14-00_timeline-mentions': timelineMentions,
   },
 };

@@ -3,6 +3,7 @@ import type { Principal } from '@crm/domain';
 import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { ScoringDb } from '../../db/scoring.repository';
+import { assignedToDealer } from '../access';
 
 /**
  * One endpoint instead of "thousands of fixed reports": sales summed, counted and averaged over any
@@ -60,7 +61,7 @@ export async function salesReport(db: ScoringDb, query: SalesReportQuery, princi
       left join scoring.customer c on c.id = t.customer_id
       left join scoring.customer_score s on s.customer_id = t.customer_id
     where t.occurred_at >= ${query.from}::date and t.occurred_at < ${query.to}::date
-      ${scope ? sql`and t.dealer_id = ${scope}::uuid` : sql``}
+      ${scope ? sql`and ${assignedToDealer('t.customer_id', scope)}` : sql``}
     group by ${sql.join(dims.map((_, i) => sql.ref(`d${i}`)))}
     order by ${sql.join(dims.map((_, i) => sql`${sql.ref(`d${i}`)} nulls last`))}
     limit ${MAX_GROUPS + 1}`.execute(db);
