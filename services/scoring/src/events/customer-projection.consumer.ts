@@ -67,7 +67,7 @@ async function eraseScoringData(db: ScoringDb, ids: string[]): Promise<void> {
       or (t.customer_id is null and t.customer_ref_id is not null and (
         (t.customer_ref_system = 'crm' and t.customer_ref_id = any(${ids}::text[]))
         or (t.customer_ref_system, t.customer_ref_id) in (
-          select system, external_id from ${table('customer_external_id')} where customer_id = any(${ids}::uuid[]) and namespace = ${SHARED_NAMESPACE}))))`.execute(db);
+          select system, external_id from ${table('customer_external_id')} where customer_id = any(${ids}::uuid[]) and namespace = ${SHARED_NAMESPACE})))`.execute(db);
   for (const derived of ['customer_external_id', 'customer_score', 'tier_history', 'tier_override', 'tier_downgrade_pending'] as const) {
     await db.deleteFrom(derived).where('customer_id', 'in', ids).execute();
   }
