@@ -40,6 +40,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers',
     {
       schema: {
+        operationId: 'createCustomer',
         tags,
         summary: 'Create a customer',
         headers: z.object({ 'idempotency-key': IdempotencyKeyHeader }),
@@ -70,6 +71,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers',
     {
       schema: {
+        operationId: 'listCustomers',
         tags,
         summary: 'Search customers',
         description: 'By name prefix/similarity (q), e-mail, phone, external id, role, lifecycle stage or dealer.',
@@ -87,6 +89,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id',
     {
       schema: {
+        operationId: 'getCustomer',
         tags,
         summary: 'Read a customer (a merged id redirects to the survivor)',
         params: IdParams,
@@ -106,6 +109,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id',
     {
       schema: {
+        operationId: 'updateCustomer',
         tags,
         summary: 'Change a customer (If-Match required)',
         params: IdParams,
@@ -129,6 +133,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers/by-external-id/:system/:externalId',
     {
       schema: {
+        operationId: 'upsertCustomerByExternalId',
         tags,
         summary: 'Idempotent upsert by an external system id',
         description: 'Creates the customer (201) or applies the fields given (200); If-Match is optional here and checked when sent.',
@@ -154,6 +159,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id',
     {
       schema: {
+        operationId: 'eraseCustomer',
         tags,
         summary: 'Erase a customer (GDPR): personal data removed, anonymous tombstone kept',
         params: IdParams,
