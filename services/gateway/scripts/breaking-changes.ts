@@ -13,11 +13,11 @@ export interface ContractVerdict {
 }
 
 interface Versioned {
-  info?: { version?: unknown };
+  info?: { version?: string };
 }
 
 const majorOf = (document: Versioned): number | undefined => {
-  const match = /^(\d+)\./.exec(String(document.info?.version ?? ''));
+  const match = /^(\d+)\./.exec(document.info?.version ?? '');
   return match ? Number(match[1]) : undefined;
 };
 
@@ -31,10 +31,10 @@ export function judgeContractChange(before: object, after: object): ContractVerd
   const breaking = diffs
     .filter((diff) => diff.type === 'breaking')
     .map((diff) => ({ path: diff.path.join('.'), description: diff.description ?? `${diff.action} ${diff.path.join('.')}` }));
-  const [from, to] = [majorOf(before as Versioned), majorOf(after as Versioned)];
+  const [from, to] = [majorOf(before), majorOf(after)];
   if (breaking.length === 0) return { ok: true, reason: 'no breaking change', breaking };
   if (from !== undefined && to !== undefined && to > from) {
     return { ok: true, reason: `${breaking.length} breaking changes with the major version bumped (${from} → ${to})`, breaking };
   }
-  return { ok: false, reason: `${breaking.length} breaking changes without a major version bump (info.version ${String((before as Versioned).info?.version)} → ${String((after as Versioned).info?.version)})`, breaking };
+  return { ok: false, reason: `${breaking.length} breaking changes without a major version bump (info.version ${(before as Versioned).info?.version ?? '?'} → ${(after as Versioned).info?.version ?? '?'})`, breaking };
 }
