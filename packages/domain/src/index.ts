@@ -1,3 +1,4 @@
 export * from './values';
 export * from './principal';
 export * from './events';
+export * from './event-schemas';
