@@ -1907,7 +1907,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @enum {string} */
-                    kind?: "person" | "organization";
+                    kind: "person" | "organization";
                     displayName?: string;
                     givenName?: string | null;
                     familyName?: string | null;

@@ -183,6 +183,11 @@ describe('a frontend with the generated client (@crm/client)', () => {
     expect(scores.response.status).toBe(200);
     expect(scores.data?.customerId).toBe(customer.id);
 
+    // @ts-expect-error the contract requires `kind` on create, and so do the generated types
+    const kindless = await client.POST('/v1/customers', { body: { givenName: 'Nobody' } });
+    expect(kindless.response.status).toBe(400);
+    expect(kindless.error?.errors?.map((error) => error.field)).toEqual(['body.kind']);
+
     const missing = await client.GET('/v1/customers/{id}', { params: { path: { id: '00000000-0000-4000-8000-000000000000' } } });
     expect(missing.response.status).toBe(404);
     expect(missing.response.headers.get('content-type')).toMatch(/^application\/problem\+json/);

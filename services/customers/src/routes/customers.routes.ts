@@ -44,7 +44,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
         tags,
         summary: 'Create a customer',
         headers: z.object({ 'idempotency-key': IdempotencyKeyHeader }),
-        body: CustomerInput,
+        body: CustomerInput.required({ kind: true }),
         response: { 201: CustomerView, ...problemResponses(400, 401, 403, 409, 422) },
       },
     },
