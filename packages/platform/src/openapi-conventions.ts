@@ -73,8 +73,14 @@ const SUCCESS_DESCRIPTIONS: Record<string, string> = {
   '307': 'Temporary Redirect',
   '308': 'Permanent Redirect: the resource lives under the id in `Location`',
 };
-const PROBLEM_TITLES = new Map<string, string>();
-for (const { status, title } of Object.values(Problems)) if (!PROBLEM_TITLES.has(String(status))) PROBLEM_TITLES.set(String(status), title);
+/** The general problem of each status (the catalogue's more specific ones, e.g. idempotency-key-reused, share it). */
+const PROBLEM_TITLES = new Map<string, string>(
+  [
+    Problems.validation, Problems.unauthenticated, Problems.forbidden, Problems.notFound, Problems.methodNotAllowed, Problems.conflict,
+    Problems.gone, Problems.preconditionFailed, Problems.payloadTooLarge, Problems.unsupportedMediaType, Problems.unprocessable,
+    Problems.preconditionRequired, Problems.rateLimited, Problems.internal, Problems.badGateway, Problems.unavailable,
+  ].map(({ status, title }) => [String(status), title]),
+);
 
 const isError = (status: string) => /^[45]/.test(status);
 const describeStatus = (status: string) =>
