@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const otherServices = ['gateway', 'customers', 'scoring', 'sales', 'tickets', 'campaigns'];
 
 export default tseslint.config(
-  { ignores: ['**/*.tmp.ts', '**/node_modules/**', '**/.data/**', 'infra/kafka/.cache/**', 'jest.config.js', 'eslint.config.mjs'] },
+  { ignores: ['**/*.tmp.ts', '**/node_modules/**', '**/.data/**', 'infra/kafka/.cache/**', 'jest.config.js', 'eslint.config.mjs', 'packages/client/src/schema.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

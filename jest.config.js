@@ -2,7 +2,7 @@
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
 const transform = { '^.+\\.(ts|js|mjs)$': swc };
 // ESM-only dependencies are compiled to CommonJS too; everything else in node_modules is left alone.
-const esmOnly = '(kysely|uuid|cookie)';
+const esmOnly = '(kysely|uuid|cookie|parse-json|index-to-position|supports-color|change-case)';
 const transformIgnorePatterns = [`/node_modules/(?!(\\.pnpm/[^/]+/node_modules/)?${esmOnly}/)(?!\\.pnpm/${esmOnly}@)`];
 const common = { transform, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
 

@@ -3,3 +3,4 @@ export * from './values';
 export * from './principal';
 export * from './events';
 export * from './external-id-namespace';
+export * from './event-schemas';

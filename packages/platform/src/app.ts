@@ -7,7 +7,6 @@ import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
   jsonSchemaTransform,
-  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -15,6 +14,7 @@ import {
 import { Registry, Histogram, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
 import type { Logger } from './logger';
+import { openApiDocumentTransform } from './openapi-conventions';
 import { verifyPrincipal } from './principal';
 import { problem, ProblemError, Problems, type FieldError } from './problems';
 
@@ -157,7 +157,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     transform: jsonSchemaTransform,
     // Schemas registered with an id (`.meta({ id })`) become components/schemas the paths reference.
-    transformObject: jsonSchemaTransformObject,
+    transformObject: openApiDocumentTransform,
   });
 
   app.decorateRequest('principal', undefined as unknown as { getter(): Principal });

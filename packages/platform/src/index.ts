@@ -9,6 +9,7 @@ export * from './locks';
 export * from './logger';
 export * from './messaging';
 export * from './migrations';
+export * from './openapi-conventions';
 export * from './ndjson';
 export * from './outbox';
 export * from './personal-data';

@@ -61,7 +61,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   registerAuthentication(app, authenticator);
   await registerApiDocs(app, {
-    info: { title: 'CRM API', version: '1.0.0', description: DESCRIPTION },
+    info: { title: 'CRM API', version: '2.0.0', description: DESCRIPTION },
     upstreamDocuments: createUpstreamDocuments({
       upstreams,
       load: deps.loadUpstreamDocument ?? fetchUpstreamDocument(2000),

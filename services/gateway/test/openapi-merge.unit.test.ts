@@ -64,8 +64,8 @@ describe('mergeOpenApiDocuments', () => {
     expect(schemas).not.toHaveProperty('Unused');
   });
 
-  it('sets the suite info, bearer security, tags once, and no missing upstreams', () => {
-    expect(merged).toMatchObject({ openapi: '3.1.0', info, security: [{ bearer: [] }], 'x-missing-upstreams': [] });
+  it('sets the suite info, bearer and OAuth 2.0 security, tags once, and no missing upstreams', () => {
+    expect(merged).toMatchObject({ openapi: '3.1.0', info, security: [{ bearer: [] }, { oauth2: [] }], 'x-missing-upstreams': [] });
     expect(merged.components).toMatchObject({ securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } });
     expect(merged.tags).toEqual([{ name: 'api-clients' }, { name: 'customers' }]);
   });

@@ -52,10 +52,11 @@ describe('the merged OpenAPI document', () => {
     for (const hidden of ['/openapi.json', '/health/live', '/health/ready', '/metrics', '/docs', '/v1/customers/*']) expect(paths).not.toContain(hidden);
   });
 
-  it('declares bearer security, and none on the token endpoint', async () => {
+  it('declares bearer and OAuth 2.0 client-credentials security, and none on the token endpoint', async () => {
     const document = await fetchDocument();
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(document.security).toEqual([{ bearer: [] }]);
+    expect(document.components.securitySchemes.oauth2).toMatchObject({ type: 'oauth2', flows: { clientCredentials: { tokenUrl: '/oauth/token' } } });
+    expect(document.security).toEqual([{ bearer: [] }, { oauth2: [] }]);
     expect(document.paths['/oauth/token']?.post?.security).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createCrmClient } from '@crm/client';
 import { customersService } from '@crm/customers';
 import { gatewayService } from '@crm/gateway';
 import { scoringService } from '@crm/scoring';
@@ -131,5 +132,80 @@ describe('the merged OpenAPI document', () => {
     const committed = JSON.parse(readFileSync(path.resolve(__dirname, '../../gateway/openapi.json'), 'utf8'));
     // A change of contract must be deliberate: regenerate with `pnpm openapi` and review the diff.
     expect(document).toEqual(committed);
+  });
+});
+
+describe('a frontend with the generated client (@crm/client)', () => {
+  const crm = () => createCrmClient({ baseUrl: api, token: 'crm-dev-admin-key' });
+  const required = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`no ${what}`);
+    return value;
+  };
+
+  it('creates, changes with the ETag, upserts, batches, ingests sales and reads scores, all typed by the contract', async () => {
+    const client = crm();
+    const created = await client.POST('/v1/customers', { body: { kind: 'person', givenName: 'Typed', familyName: 'Client', emails: ['typed.client@example.com'] } });
+    expect(created.response.status).toBe(201);
+    const customer = required(created.data, 'created customer');
+    const etag = required(created.response.headers.get('etag') ?? undefined, 'ETag');
+    expect(etag).toBe(`"${customer.version}"`);
+    expect(created.response.headers.get('location')).toBe(`/v1/customers/${customer.id}`);
+
+    const changed = await client.PATCH('/v1/customers/{id}', { params: { path: { id: customer.id }, header: { 'if-match': etag } }, body: { lifecycleStage: 'active' } });
+    expect(changed.data?.lifecycleStage).toBe('active');
+    const stale = await client.PATCH('/v1/customers/{id}', { params: { path: { id: customer.id }, header: { 'if-match': etag } }, body: { lifecycleStage: 'loyal' } });
+    expect(stale.response.status).toBe(412);
+    expect(stale.error?.type).toBe('urn:crm:problem:precondition-failed');
+
+    const upserted = await client.PUT('/v1/customers/by-external-id/{system}/{externalId}', {
+      params: { path: { system: 'shop', externalId: 'TYPED-1' } },
+      body: { kind: 'organization', organizationName: 'Typed Trading' },
+    });
+    expect(upserted.response.status).toBe(201);
+    const again = await client.PUT('/v1/customers/by-external-id/{system}/{externalId}', { params: { path: { system: 'shop', externalId: 'TYPED-1' } }, body: { organizationName: 'Typed Trading' } });
+    expect(again.data?.id).toBe(upserted.data?.id);
+
+    const batch = await client.POST('/v1/customers/batch', {
+      body: { items: [{ externalId: { system: 'shop', id: 'TYPED-2' }, customer: { kind: 'person', givenName: 'Batched' } }, { customer: { kind: 'person', emails: ['not an e-mail'] } }] },
+    });
+    expect(batch.data?.results.map((result) => result.status)).toEqual(['created', 'error']);
+    expect(batch.data?.summary).toMatchObject({ received: 2, created: 1, errors: 1 });
+
+    const sale = { sourceSystem: 'shop', externalId: 'TYPED-INV-1', customer: { id: customer.id }, occurredAt: '2026-06-01T10:00:00Z', type: 'sale' as const, amount: { amount: '99.50', currency: 'CNY' }, quantity: 2 };
+    const ingested = await client.POST('/v1/transactions/batch', { body: { items: [sale] } });
+    expect(['inserted', 'pending']).toContain(ingested.data?.results[0]?.status);
+    await eventually('the typed sale to be linked to its customer', async () => {
+      const page = await client.GET('/v1/transactions', { params: { query: { customerId: customer.id } } });
+      return page.data?.items.length === 1 ? page.data.items : undefined;
+    }, 60_000);
+
+    const scores = await client.GET('/v1/customers/{id}/scores', { params: { path: { id: customer.id } } });
+    expect(scores.response.status).toBe(200);
+    expect(scores.data?.customerId).toBe(customer.id);
+
+    // @ts-expect-error the contract requires `kind` on create, and so do the generated types
+    const kindless = await client.POST('/v1/customers', { body: { givenName: 'Nobody' } });
+    expect(kindless.response.status).toBe(400);
+    expect(kindless.error?.errors?.map((error) => error.field)).toEqual(['body.kind']);
+
+    const missing = await client.GET('/v1/customers/{id}', { params: { path: { id: '00000000-0000-4000-8000-000000000000' } } });
+    expect(missing.response.status).toBe(404);
+    expect(missing.response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(missing.error).toMatchObject({ type: 'urn:crm:problem:not-found', status: 404 });
+  });
+
+  it('authenticates with an OAuth 2.0 access token as the contract declares', async () => {
+    const admin = crm();
+    const registered = await admin.POST('/v1/api-clients', { body: { name: 'typed portal', principal: { kind: 'staff', subject: 'typed-analyst', roles: ['analyst'] } } });
+    expect(registered.response.status).toBe(201);
+    const apiClient = required(registered.data, 'registered client');
+    expect(registered.response.headers.get('location')).toBe(`/v1/api-clients/${apiClient.id}`);
+    const issued = await createCrmClient({ baseUrl: api }).POST('/oauth/token', {
+      body: { grant_type: 'client_credentials', client_id: apiClient.clientId, client_secret: apiClient.clientSecret },
+    });
+    const token = required(issued.data, 'token').access_token;
+    const listed = await createCrmClient({ baseUrl: api, token }).GET('/v1/customers', { params: { query: { limit: 1 } } });
+    expect(listed.response.status).toBe(200);
+    expect(listed.data?.items.length).toBe(1);
   });
 });

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { ndjsonChunks, problem, problemResponses, Problems, type App } from '@crm/platform';
+import { documentedAs, NDJSON, ndjsonChunks, problem, problemResponses, Problems, type App } from '@crm/platform';
 import { z } from 'zod';
 import { authorize } from '../domain/access';
-import { BatchItemResult, MAX_JSON_BATCH, summarise, upsertChunk, type BatchItemResult as Result } from '../domain/customer-batch.service';
+import { BatchItem, BatchItemResult, MAX_JSON_BATCH, summarise, upsertChunk, type BatchItemResult as Result } from '../domain/customer-batch.service';
 import { writeContext, type RouteContext } from './route-context';
 
 const NDJSON_CHUNK = 1000;
@@ -14,13 +14,15 @@ export function batchRoutes(app: App, context: RouteContext): void {
     {
       bodyLimit: 64 * 1024 * 1024,
       schema: {
+        operationId: 'upsertCustomersBatch',
         tags: ['customers'],
         summary: `Upsert up to ${MAX_JSON_BATCH} customers (JSON), or any number as an NDJSON stream`,
         description:
           'JSON: `{ "items": [CustomerBatchItem…] }` → per-item results. `Content-Type: application/x-ndjson`: one ' +
           'CustomerBatchItem per line → an NDJSON stream of per-line results (`index` = line number − 1), then `{ "summary": … }`. ' +
           'Each item is checked on its own: a bad item gets an error result and never blocks or half-writes the others.',
-        body: z.object({ items: z.array(z.unknown().describe('a CustomerBatchItem: { id? | externalId?: { system, id }, customer: CustomerInput }')).min(1).max(MAX_JSON_BATCH) }),
+        consumes: ['application/json', NDJSON],
+        body: z.object({ items: z.array(documentedAs(BatchItem)).min(1).max(MAX_JSON_BATCH) }),
         response: { 200: z.object({ results: z.array(BatchItemResult), summary: Summary }), ...problemResponses(400, 401, 403, 413, 415) },
       },
     },

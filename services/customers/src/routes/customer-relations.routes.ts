@@ -39,6 +39,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id/duplicates',
     {
       schema: {
+        operationId: 'listCustomerDuplicates',
         tags,
         summary: 'Duplicate candidates by e-mail, phone, or name + birthday, with the rule that matched',
         params: IdParams,
@@ -57,6 +58,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id/merge',
     {
       schema: {
+        operationId: 'mergeCustomers',
         tags,
         summary: 'Merge a duplicate into this customer (the survivor)',
         params: IdParams,
@@ -76,7 +78,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
   app.get(
     '/v1/customers/:id/contacts',
     {
-      schema: { tags, summary: "An organization's contacts with their buying roles", params: IdParams, response: { 200: z.object({ items: z.array(ContactView) }), 308: z.null(), ...problemResponses(400, 401, 403, 404, 410) } },
+      schema: { operationId: 'listContacts', tags, summary: "An organization's contacts with their buying roles", params: IdParams, response: { 200: z.object({ items: z.array(ContactView) }), 308: z.null(), ...problemResponses(400, 401, 403, 404, 410) } },
     },
     async (request, reply) => {
       authorize(request.principal, 'read');
@@ -97,6 +99,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id/contacts',
     {
       schema: {
+        operationId: 'createContact',
         tags,
         summary: 'Link a person to this organization with a buying role',
         params: IdParams,
@@ -122,6 +125,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id/consents/:channel',
     {
       schema: {
+        operationId: 'recordConsent',
         tags,
         summary: 'Record a consent decision for a channel (history is kept)',
         params: IdParams.extend({ channel: ConsentChannel }),
@@ -142,6 +146,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id/timeline',
     {
       schema: {
+        operationId: 'getCustomerTimeline',
         tags,
         summary: 'Every change and interaction, newest first',
         params: IdParams,
@@ -161,6 +166,7 @@ export function customerRelationRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id/export',
     {
       schema: {
+        operationId: 'exportCustomer',
         tags,
         summary: 'Everything held on the customer (GDPR access request)',
         params: IdParams,

@@ -41,10 +41,11 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers',
     {
       schema: {
+        operationId: 'createCustomer',
         tags,
         summary: 'Create a customer',
         headers: z.object({ 'idempotency-key': IdempotencyKeyHeader }),
-        body: CustomerInput,
+        body: CustomerInput.required({ kind: true }),
         response: { 201: CustomerView, ...problemResponses(400, 401, 403, 409, 422) },
       },
     },
@@ -71,6 +72,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers',
     {
       schema: {
+        operationId: 'listCustomers',
         tags,
         summary: 'Search customers',
         description: 'By name prefix/similarity (q), e-mail, phone, external id, role, lifecycle stage or dealer.',
@@ -88,6 +90,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id',
     {
       schema: {
+        operationId: 'getCustomer',
         tags,
         summary: 'Read a customer (a merged id redirects to the survivor)',
         params: IdParams,
@@ -107,6 +110,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id',
     {
       schema: {
+        operationId: 'updateCustomer',
         tags,
         summary: 'Change a customer (If-Match required)',
         params: IdParams,
@@ -130,6 +134,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers/by-external-id/:system/:externalId',
     {
       schema: {
+        operationId: 'upsertCustomerByExternalId',
         tags,
         summary: 'Idempotent upsert by an external system id',
         description: 'Creates the customer (201) or applies the fields given (200); If-Match is optional here and checked when sent.',
@@ -155,6 +160,7 @@ export function customerRoutes(app: App, context: RouteContext): void {
     '/v1/customers/:id',
     {
       schema: {
+        operationId: 'eraseCustomer',
         tags,
         summary: 'Erase a customer (GDPR): personal data removed, anonymous tombstone kept',
         params: IdParams,

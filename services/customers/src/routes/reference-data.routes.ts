@@ -39,7 +39,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
   const dealerTags = ['dealers'];
   app.post(
     '/v1/dealers',
-    { schema: { tags: dealerTags, summary: 'Create a dealer', headers: z.object({ 'idempotency-key': IdempotencyKeyHeader }), body: DealerInput, response: { 201: Dealer, ...problemResponses(400, 401, 403, 409, 422) } } },
+    { schema: { operationId: 'createDealer', tags: dealerTags, summary: 'Create a dealer', headers: z.object({ 'idempotency-key': IdempotencyKeyHeader }), body: DealerInput, response: { 201: Dealer, ...problemResponses(400, 401, 403, 409, 422) } } },
     async (request, reply) => {
       authorize(request.principal, 'administer');
       const stored = await context.write((trx) =>
@@ -61,7 +61,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
 
   app.get(
     '/v1/dealers',
-    { schema: { tags: dealerTags, summary: 'List dealers', querystring: PageQuery, response: { 200: pageOf(Dealer), ...problemResponses(400, 401, 403) } } },
+    { schema: { operationId: 'listDealers', tags: dealerTags, summary: 'List dealers', querystring: PageQuery, response: { 200: pageOf(Dealer), ...problemResponses(400, 401, 403) } } },
     async (request) => {
       authorize(request.principal, 'read');
       const after = decodeCursor(request.query.cursor, NameCursor);
@@ -75,7 +75,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
 
   app.get(
     '/v1/dealers/:id',
-    { schema: { tags: dealerTags, summary: 'Read a dealer', params: z.object({ id: z.uuid() }), response: { 200: Dealer, ...problemResponses(400, 401, 403, 404) } } },
+    { schema: { operationId: 'getDealer', tags: dealerTags, summary: 'Read a dealer', params: z.object({ id: z.uuid() }), response: { 200: Dealer, ...problemResponses(400, 401, 403, 404) } } },
     async (request, reply) => {
       authorize(request.principal, 'read');
       const row = await context.db.selectFrom('dealer').selectAll().where('id', '=', request.params.id).executeTakeFirst();
@@ -88,6 +88,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
     '/v1/dealers/:id',
     {
       schema: {
+        operationId: 'updateDealer',
         tags: dealerTags, summary: 'Change a dealer (If-Match required)', params: z.object({ id: z.uuid() }),
         headers: IfMatchHeaders, body: DealerInput.partial(),
         response: { 200: Dealer, ...problemResponses(400, 401, 403, 404, 409, 412, 428) },
@@ -114,6 +115,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
     '/v1/attribute-definitions',
     {
       schema: {
+        operationId: 'createAttributeDefinition',
         tags: attributeTags, summary: 'Define a custom customer attribute', headers: z.object({ 'idempotency-key': IdempotencyKeyHeader }),
         body: AttributeDefinitionInput, response: { 201: AttributeDefinition, ...problemResponses(400, 401, 403, 409, 422) },
       },
@@ -139,7 +141,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
 
   app.get(
     '/v1/attribute-definitions',
-    { schema: { tags: attributeTags, summary: 'List attribute definitions', querystring: PageQuery, response: { 200: pageOf(AttributeDefinition), ...problemResponses(400, 401, 403) } } },
+    { schema: { operationId: 'listAttributeDefinitions', tags: attributeTags, summary: 'List attribute definitions', querystring: PageQuery, response: { 200: pageOf(AttributeDefinition), ...problemResponses(400, 401, 403) } } },
     async (request) => {
       authorize(request.principal, 'read');
       const after = decodeCursor(request.query.cursor, NameCursor);
@@ -154,6 +156,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
     '/v1/attribute-definitions/:name',
     {
       schema: {
+        operationId: 'updateAttributeDefinition',
         tags: attributeTags, summary: 'Change allowed values or description (If-Match required)', params: z.object({ name: AttributeName }),
         headers: IfMatchHeaders,
         body: z.strictObject({ allowedValues: z.array(z.string().min(1).max(100)).min(1).max(500).optional(), description: z.string().max(500).optional() }),

@@ -1,3 +1,4 @@
+import { API_SECURITY, API_SECURITY_SCHEMES, API_SERVERS } from '@crm/platform';
 import { isUnderPrefix } from '../upstreams';
 import type { OpenApiDocument } from './openapi-document.schema';
 
@@ -93,7 +94,7 @@ function renamesFor(service: string, incoming: Record<string, unknown>, existing
 /**
  * One OpenAPI 3.1 document for the suite: the gateway's own paths and every upstream's paths under
  * the prefixes routed to it, their component schemas (equal ones shared, clashing ones renamed
- * `<Service><Name>`), bearer security, and `x-missing-upstreams` naming the upstreams whose document
+ * `<Service><Name>`), bearer and OAuth 2.0 security, and `x-missing-upstreams` naming the upstreams whose document
  * was not available. On a path both declare, the gateway's (or the earlier upstream's) operation wins.
  */
 export function mergeOpenApiDocuments(own: OpenApiDocument, upstreams: UpstreamDocument[], options: MergeOptions): OpenApiDocument {
@@ -122,15 +123,14 @@ export function mergeOpenApiDocuments(own: OpenApiDocument, upstreams: UpstreamD
   return {
     openapi: '3.1.0',
     info: { title: options.title, version: options.version, ...(options.description ? { description: options.description } : {}) },
+    servers: API_SERVERS,
     ...(tags.size > 0 ? { tags: [...tags.values()] } : {}),
     paths: sortedPaths,
     components: {
-      securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'An API key (`crm_…`) or an access token from `POST /oauth/token`.' },
-      },
+      securitySchemes: API_SECURITY_SCHEMES,
       schemas: reachableSchemas(sortedPaths, schemas),
     },
-    security: [{ bearer: [] }],
+    security: API_SECURITY,
     'x-missing-upstreams': missing,
   };
 }

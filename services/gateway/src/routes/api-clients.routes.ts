@@ -34,6 +34,7 @@ export function apiClientRoutes(app: App, apiClients: ApiClientService): void {
     '/v1/api-clients',
     {
       schema: {
+        operationId: 'createApiClient',
         tags,
         summary: 'Register an API client',
         description: 'Returns its API key, client id and client secret. The key and the secret are shown only here: store them.',
@@ -44,7 +45,7 @@ export function apiClientRoutes(app: App, apiClients: ApiClientService): void {
     },
     async (request, reply) => {
       const created = await apiClients.create(request.principal, request.body, request.headers['idempotency-key']);
-      return reply.code(201).header('cache-control', 'no-store').send(created);
+      return reply.code(201).header('cache-control', 'no-store').header('location', `/v1/api-clients/${created.id}`).send(created);
     },
   );
 
@@ -52,6 +53,7 @@ export function apiClientRoutes(app: App, apiClients: ApiClientService): void {
     '/v1/api-clients',
     {
       schema: {
+        operationId: 'listApiClients',
         tags,
         summary: 'List API clients, revoked ones included',
         querystring: PageQuery,
@@ -65,6 +67,7 @@ export function apiClientRoutes(app: App, apiClients: ApiClientService): void {
     '/v1/api-clients/:id',
     {
       schema: {
+        operationId: 'revokeApiClient',
         tags,
         summary: 'Revoke an API client',
         description: 'Its API key and client credentials stop working at once, and so do access tokens issued to it.',

@@ -83,6 +83,7 @@ export async function oauthRoutes(app: App, clientCredentials: ClientCredentials
       '/oauth/token',
       {
         schema: {
+          operationId: 'issueToken',
           tags: ['oauth'],
           summary: 'Get an access token (OAuth 2.0 client credentials)',
           description:

@@ -25,6 +25,7 @@ export function exchangeRateRoutes(app: App, context: ScoringRouteContext): void
     '/v1/exchange-rates/:currency',
     {
       schema: {
+        operationId: 'setExchangeRate',
         tags,
         summary: 'Set how many units of the base currency one unit of this currency is worth',
         description: 'Applies to transactions ingested from now on (each keeps the amount converted when it arrived). If-Match is checked when sent.',
@@ -58,7 +59,7 @@ export function exchangeRateRoutes(app: App, context: ScoringRouteContext): void
 
   app.get(
     '/v1/exchange-rates',
-    { schema: { tags, summary: 'Every exchange rate to the base currency', response: { 200: z.object({ baseCurrency: z.string(), items: z.array(ExchangeRate) }), ...problemResponses(401, 403) } } },
+    { schema: { operationId: 'listExchangeRates', tags, summary: 'Every exchange rate to the base currency', response: { 200: z.object({ baseCurrency: z.string(), items: z.array(ExchangeRate) }), ...problemResponses(401, 403) } } },
     async (request) => {
       authorize(request.principal, 'read');
       const rows = await context.db.selectFrom('exchange_rate').selectAll().orderBy('currency').execute();

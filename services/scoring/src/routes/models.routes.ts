@@ -41,6 +41,7 @@ export function modelRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/scoring/models/clv/fit',
     {
       schema: {
+        operationId: 'fitClvModel',
         tags,
         summary: 'Fit a new CLV model version (BG/NBD + Gamma-Gamma) on the transactions up to calibrationEnd',
         description:
@@ -60,7 +61,7 @@ export function modelRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/scoring/models/clv',
-    { schema: { tags, summary: 'CLV model versions, newest first', response: { 200: z.object({ items: z.array(ClvModel) }), ...problemResponses(401, 403) } } },
+    { schema: { operationId: 'listClvModels', tags, summary: 'CLV model versions, newest first', response: { 200: z.object({ items: z.array(ClvModel) }), ...problemResponses(401, 403) } } },
     async (request) => {
       authorize(request.principal, 'read');
       const rows = await context.db.selectFrom('clv_model').selectAll().orderBy('version', 'desc').execute();
@@ -70,7 +71,7 @@ export function modelRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/scoring/models/clv/active',
-    { schema: { tags, summary: 'The CLV model predictions use', response: { 200: ClvModel, ...problemResponses(401, 403, 404) } } },
+    { schema: { operationId: 'getActiveClvModel', tags, summary: 'The CLV model predictions use', response: { 200: ClvModel, ...problemResponses(401, 403, 404) } } },
     async (request) => {
       authorize(request.principal, 'read');
       const row = await context.db.selectFrom('clv_model').selectAll().where('active', '=', true).executeTakeFirst();
@@ -81,7 +82,7 @@ export function modelRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/scoring/models/clv/:version',
-    { schema: { tags, summary: 'One CLV model version', params: z.object({ version: z.coerce.number().int().min(1) }), response: { 200: ClvModel, ...problemResponses(400, 401, 403, 404) } } },
+    { schema: { operationId: 'getClvModel', tags, summary: 'One CLV model version', params: z.object({ version: z.coerce.number().int().min(1) }), response: { 200: ClvModel, ...problemResponses(400, 401, 403, 404) } } },
     async (request) => {
       authorize(request.principal, 'read');
       const row = await context.db.selectFrom('clv_model').selectAll().where('version', '=', request.params.version).executeTakeFirst();

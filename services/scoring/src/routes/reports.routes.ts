@@ -24,6 +24,7 @@ export function reportRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/reports/sales',
     {
       schema: {
+        operationId: 'getSalesReport',
         tags: ['reports'],
         summary: 'Sales by any combination of dealer, channel, category, product, region, tier and day/week/month',
         description: 'Revenue is sales minus returns in the base currency; `from` is inclusive, `to` exclusive (UTC dates). A dealer sees the sales of its customers only (by their current assignment).',

@@ -38,6 +38,7 @@ export function runRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/scoring/runs',
     {
       schema: {
+        operationId: 'startScoringRun',
         tags,
         summary: 'Start a full scoring run (scores, then tiers, then segments) in the background',
         description:
@@ -62,6 +63,7 @@ export function runRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/scoring/runs',
     {
       schema: {
+        operationId: 'listScoringRuns',
         tags,
         summary: 'The latest scoring runs, newest first',
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
@@ -77,7 +79,7 @@ export function runRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/scoring/runs/:id',
-    { schema: { tags, summary: 'A scoring run: status, step, customers scored, timestamps', params: z.object({ id: z.uuid() }), response: { 200: ScoringRun, ...problemResponses(400, 401, 403, 404) } } },
+    { schema: { operationId: 'getScoringRun', tags, summary: 'A scoring run: status, step, customers scored, timestamps', params: z.object({ id: z.uuid() }), response: { 200: ScoringRun, ...problemResponses(400, 401, 403, 404) } } },
     async (request) => {
       authorize(request.principal, 'administer');
       const run = await context.db.selectFrom('scoring_run').selectAll().where('id', '=', request.params.id).executeTakeFirst();

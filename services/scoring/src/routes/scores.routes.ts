@@ -39,6 +39,7 @@ export function scoreRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/customers/:id/scores',
     {
       schema: {
+        operationId: 'getCustomerScores',
         tags,
         summary: "A customer's scores: RFM, historical and predicted value, needs, quadrant, tier",
         description: 'A dealer sees only its own customers (others are 404).',

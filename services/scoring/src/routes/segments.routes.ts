@@ -1,6 +1,7 @@
 import {
   authorize,
   decodeCursor,
+  documentedAs,
   etagOf,
   IdempotencyKeyHeader,
   idempotencyScope,
@@ -21,7 +22,7 @@ import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
 import type { ScoringDb } from '../db/scoring.repository';
 import type { SegmentTable } from '../db/tables';
-import { assertRule, selectMembers, type Rule } from '../domain/rules';
+import { assertRule, SegmentRule, selectMembers, type Rule } from '../domain/rules';
 import { emptySegment, refreshSegments } from '../domain/segments/segment-membership.service';
 import { loadTierSet } from '../domain/tiers/tier-set.repository';
 import type { ScoringRouteContext } from './route-context';
@@ -39,7 +40,7 @@ const Segment = z
     id: z.uuid(),
     name: z.string(),
     description: z.string().nullable(),
-    rule: z.unknown().describe('A rule of the segment rule language'),
+    rule: documentedAs(SegmentRule, 'output'),
     memberCount: z.number().int(),
     evaluatedAt: z.string().nullable(),
     version: z.number().int(),
@@ -52,7 +53,8 @@ type Segment = z.infer<typeof Segment>;
 const SegmentMember = z.object({ customerId: z.uuid(), enteredAt: z.string() }).meta({ id: 'SegmentMember' });
 const Name = z.string().trim().min(1).max(200);
 const Description = z.string().max(2000).nullable();
-const RuleInput = z.unknown().describe('A rule: {all}, {any}, {not}, {field, op, value} or {bought}; validated with every error path → 422 invalid-rule');
+/** Checked by `assertRule`, which answers 422 `invalid-rule` with every error path and reason. */
+const RuleInput = documentedAs(SegmentRule);
 
 type SegmentRow = Selectable<SegmentTable>;
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
@@ -89,6 +91,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/segments',
     {
       schema: {
+        operationId: 'createSegment',
         tags,
         summary: 'Create a segment (admin, marketing); its members are materialised at once',
         headers: z.object({ 'idempotency-key': IdempotencyKeyHeader }),
@@ -122,7 +125,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/segments',
-    { schema: { tags, summary: 'Segments, oldest first', querystring: PageQuery, response: { 200: pageOf(Segment), ...problemResponses(400, 401, 403) } } },
+    { schema: { operationId: 'listSegments', tags, summary: 'Segments, oldest first', querystring: PageQuery, response: { 200: pageOf(Segment), ...problemResponses(400, 401, 403) } } },
     async (request) => {
       authorize(request.principal, access.read, 'read segments');
       const after = decodeCursor(request.query.cursor, z.object({ id: z.uuid() }));
@@ -137,6 +140,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/segments/preview',
     {
       schema: {
+        operationId: 'previewSegment',
         tags,
         summary: 'How many customers a rule selects now, and the first of them, without saving anything',
         body: z.strictObject({ rule: RuleInput }),
@@ -158,7 +162,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/segments/:id',
-    { schema: { tags, summary: 'A segment, with its ETag', params: z.object({ id: z.uuid() }), response: { 200: Segment, ...problemResponses(400, 401, 403, 404) } } },
+    { schema: { operationId: 'getSegment', tags, summary: 'A segment, with its ETag', params: z.object({ id: z.uuid() }), response: { 200: Segment, ...problemResponses(400, 401, 403, 404) } } },
     async (request, reply) => {
       authorize(request.principal, access.read, 'read segments');
       const row = await findSegment(context.db, request.params.id);
@@ -170,6 +174,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/segments/:id',
     {
       schema: {
+        operationId: 'updateSegment',
         tags,
         summary: 'Change a segment (If-Match required); a new rule re-materialises its members',
         params: z.object({ id: z.uuid() }),
@@ -211,6 +216,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/segments/:id',
     {
       schema: {
+        operationId: 'deleteSegment',
         tags,
         summary: 'Delete a segment; every member leaves (segment-left). If-Match is checked when sent',
         params: z.object({ id: z.uuid() }),
@@ -234,6 +240,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/segments/:id/members',
     {
       schema: {
+        operationId: 'listSegmentMembers',
         tags,
         summary: 'A segment’s current members, by customer id (staff and integrations, e.g. campaigns)',
         params: z.object({ id: z.uuid() }),

@@ -1,4 +1,4 @@
-import { authorize as authorizeRule, decodeCursor, etagOf, IfMatchHeaders, PageQuery, pageOf, paginate, problem, problemResponses, Problems, type AccessRule, type App } from '@crm/platform';
+import { authorize as authorizeRule, decodeCursor, documentedAs, etagOf, IfMatchHeaders, PageQuery, pageOf, paginate, problem, problemResponses, Problems, type AccessRule, type App } from '@crm/platform';
 import { z } from 'zod';
 import { authorize } from '../domain/access';
 import { TIER_FIELDS } from '../domain/rules';
@@ -51,7 +51,7 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/tiers',
-    { schema: { tags, summary: 'The tier set, top tier first; the ETag names the whole set', response: { 200: TierList, ...problemResponses(401, 403) } } },
+    { schema: { operationId: 'getTierSet', tags, summary: 'The tier set, top tier first; the ETag names the whole set', response: { 200: TierList, ...problemResponses(401, 403) } } },
     async (request, reply) => {
       authorize(request.principal, 'read');
       // The first read seeds the default set (VIP, Gold, Silver, Bronze, Regular) when there is none.
@@ -64,6 +64,7 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/tiers',
     {
       schema: {
+        operationId: 'replaceTierSet',
         tags,
         summary: 'Replace the whole tier set (admin; If-Match with the set’s ETag)',
         description:
@@ -71,7 +72,8 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
           'Overlaps, gaps and unknown fields → 422 `invalid-tier-set` with every problem and its path; nothing is written. ' +
           'Tiers that segment rules or manual overrides name cannot be removed (409). The new set applies at once: every customer is re-tiered in the same transaction (a `tier-changed` event per change, the downgrade grace period as usual) and segments follow.',
         headers: IfMatchHeaders,
-        body: z.strictObject({ items: z.array(z.unknown()).describe('Tier[]') }),
+        // Checked by replaceTierSet, which answers 422 `invalid-tier-set` with every problem and its path.
+        body: z.strictObject({ items: z.array(documentedAs(Tier)) }),
         response: { 200: TierList, ...problemResponses(400, 401, 403, 409, 412, 422, 428) },
       },
     },
@@ -92,6 +94,7 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/customers/:id/tier-override',
     {
       schema: {
+        operationId: 'setTierOverride',
         tags,
         summary: 'Set a customer’s tier by hand (admin, sales); applies at once and wins over the rules until it expires',
         params: z.object({ id: z.uuid() }),
@@ -115,6 +118,7 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/customers/:id/tier-override',
     {
       schema: {
+        operationId: 'removeTierOverride',
         tags,
         summary: 'End a customer’s tier override now: the tier reverts to the rule tier at once',
         params: z.object({ id: z.uuid() }),
@@ -132,6 +136,7 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
     '/v1/customers/:id/tier-history',
     {
       schema: {
+        operationId: 'listTierHistory',
         tags,
         summary: 'A customer’s tier changes, newest first; a dealer sees only its own customers',
         params: z.object({ id: z.uuid() }),

@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
-import { dealerScope, decodeCursor, ndjsonChunks, PageQuery, pageOf, paginate, problem, problemResponses, Problems, type App } from '@crm/platform';
+import { dealerScope, decodeCursor, documentedAs, NDJSON, ndjsonChunks, PageQuery, pageOf, paginate, problem, problemResponses, Problems, sendsHeaders, type App } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ScoringDb } from '../db/scoring.repository';
 import { assignedToDealer, authorize } from '../domain/access';
-import { checkChunk, IngestSummary, ingestChunk, RowResult, summarise, writeChunk, type ChunkOutcome, type IngestContext } from '../domain/transaction-ingest.service';
+import { checkChunk, IngestSummary, ingestChunk, RowResult, summarise, TransactionInput, writeChunk, type ChunkOutcome, type IngestContext } from '../domain/transaction-ingest.service';
 import type { ScoringRouteContext } from './route-context';
 
 const MAX_JSON_BATCH = 10_000;
@@ -64,6 +64,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
     {
       bodyLimit: 64 * 1024 * 1024,
       schema: {
+        operationId: 'ingestTransactions',
         tags,
         summary: `Ingest up to ${MAX_JSON_BATCH} transactions (JSON), or any number as an NDJSON stream`,
         description:
@@ -71,7 +72,9 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
           '`Content-Type: application/x-ndjson`: one TransactionInput per line → an NDJSON answer: `{ jobId }` at once, `{ progress }` ' +
           'after every chunk of 5,000 lines, `{ jobId, summary }` last; the ingest job (`GET /v1/ingest-jobs/{id}`, also in `Location`) ' +
           'shows the same progress and keeps the rejected lines with their numbers and reasons.',
-        body: z.object({ items: z.array(z.unknown().describe('a TransactionInput')).min(1).max(MAX_JSON_BATCH) }),
+        consumes: ['application/json', NDJSON],
+        ...sendsHeaders({ 200: ['Location'] }),
+        body: z.object({ items: z.array(documentedAs(TransactionInput.meta({ id: 'NewTransaction' }))).min(1).max(MAX_JSON_BATCH) }),
         response: {
           200: z.object({ results: z.array(RowResult), summary: IngestSummary }),
           ...problemResponses(400, 401, 403, 413, 415),
@@ -146,7 +149,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
 
   app.get(
     '/v1/ingest-jobs/:id',
-    { schema: { tags, summary: 'An NDJSON ingest: progress, counts and rejected lines', params: z.object({ id: z.uuid() }), response: { 200: IngestJob, ...problemResponses(400, 401, 403, 404) } } },
+    { schema: { operationId: 'getIngestJob', tags, summary: 'An NDJSON ingest: progress, counts and rejected lines', params: z.object({ id: z.uuid() }), response: { 200: IngestJob, ...problemResponses(400, 401, 403, 404) } } },
     async (request) => {
       authorize(request.principal, 'read');
       const job = await context.db.selectFrom('ingest_job').selectAll().where('id', '=', request.params.id).executeTakeFirst();
@@ -172,6 +175,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
     '/v1/transactions',
     {
       schema: {
+        operationId: 'listTransactions',
         tags,
         summary: 'Transactions, newest first; a dealer sees only those of its customers',
         querystring: PageQuery.extend({ customerId: z.uuid().optional(), dealerId: z.uuid().optional() }),
