@@ -77,6 +77,7 @@ export function customerExportRoutes(app: App, options: CustomerExportOptions): 
     '/v1/customers/:id/export',
     {
       schema: {
+        operationId: 'exportCustomer',
         tags: ['customers'],
         summary: 'Everything held on the customer, by every service (GDPR access request)',
         description:

@@ -14,6 +14,7 @@ export function personalDataRoutes(app: App, context: ScoringRouteContext): void
     '/v1/customers/:id/personal-data',
     {
       schema: {
+        operationId: 'getCustomerPersonalData',
         tags: ['gdpr'],
         summary: "Everything scoring holds on a customer: projection, transactions, scores, tier history and override, segments (the export's scoring section)",
         description: 'A dealer sees only its own customers (others are 404).',
