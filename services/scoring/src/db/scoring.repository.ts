@@ -31,19 +31,28 @@ export async function ratesFor(db: ScoringDb, currencies: string[], baseCurrency
   return rates;
 }
 
-/** Which known customers the batch names: by our id, and by external id. */
+/**
+ * Which known customers the batch names, by our id and by external id. A merged-away id (or an external
+ * id that pointed at one) resolves to its final survivor: `byId` maps each id as written to that customer.
+ */
 export async function knownCustomers(db: ScoringDb, ids: string[], externalIds: ExternalId[]) {
   const [byId, byExternal] = await Promise.all([
-    ids.length ? db.selectFrom('customer').select(['id', 'dealer_id']).where('id', 'in', ids).execute() : Promise.resolve([]),
+    ids.length
+      ? sql<{ named: string; customer_id: string; dealer_id: string | null }>`
+          select k.named, c.id as customer_id, c.dealer_id from unnest(${ids}::text[]) as k(named)
+          left join ${table('customer_alias')} a on a.merged_id = k.named::uuid
+          join ${table('customer')} c on c.id = coalesce(a.survivor_id, k.named::uuid)`.execute(db).then((r) => r.rows)
+      : Promise.resolve([]),
     externalIds.length
       ? sql<{ system: string; external_id: string; customer_id: string }>`
-          select e.system, e.external_id, e.customer_id from ${table('customer_external_id')} e
+          select e.system, e.external_id, coalesce(a.survivor_id, e.customer_id) as customer_id from ${table('customer_external_id')} e
           join unnest(${externalIds.map((e) => e.system)}::text[], ${externalIds.map((e) => e.id)}::text[]) as k(system, external_id)
-            using (system, external_id)`.execute(db).then((r) => r.rows)
+            using (system, external_id)
+          left join ${table('customer_alias')} a on a.merged_id = e.customer_id`.execute(db).then((r) => r.rows)
       : Promise.resolve([]),
   ]);
   return {
-    ids: new Set(byId.map((c) => c.id)),
+    byId: new Map(byId.map((r) => [r.named, r.customer_id])),
     byExternal: new Map(byExternal.map((r) => [`${r.system}/${r.external_id}`, r.customer_id])),
   };
 }

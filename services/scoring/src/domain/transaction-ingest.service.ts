@@ -129,7 +129,7 @@ export async function writeChunk({ refused, accepted }: CheckedChunk, context: I
             continue;
           }
           const ref = 'id' in row.customer ? { system: 'crm', id: row.customer.id } : row.customer.externalId;
-          const customerId = 'id' in row.customer ? (known.ids.has(row.customer.id) ? row.customer.id : null) : (known.byExternal.get(`${ref.system}/${ref.id}`) ?? null);
+          const customerId = 'id' in row.customer ? (known.byId.get(row.customer.id) ?? null) : (known.byExternal.get(`${ref.system}/${ref.id}`) ?? null);
           writes.push({
             index,
             id: context.runtime.newId(),

@@ -2,12 +2,23 @@ import { CustomerEvents, type CloudEvent, type CustomerSnapshot, type EventData 
 import { lockForTransaction, type EventHandler } from '@crm/platform';
 import { sql } from 'kysely';
 import { ScoringLocks, table, type ScoringDb } from '../db/scoring.repository';
+import { finalSurvivorOf, isErased, isRetired, recordErasure, recordMerge } from '../db/customer-alias.repository';
+import { recomputeOptionsOf, rescoreCustomers } from '../domain/scores/score.service';
+import type { ScoreSettings } from '../domain/scores/score.settings';
 import { refreshSegments, type SegmentContext } from '../domain/segments/segment-membership.service';
+import { assignTiers } from '../domain/tiers/tier-assignment.service';
 
 
-/** Keeps scoring's read model of customers; pending transactions find their customer here. */
-async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): Promise<void> {
-  await trx
+/**
+ * Keeps scoring's read model of customers; pending transactions find their customer here. Stale
+ * snapshots change nothing: one of a merged-away or erased customer (its `updated` may lag behind the
+ * merge, which travels on the survivor's key), or one older than the version already applied (an equal
+ * version is the same state, every change bumps it). Returns whether the snapshot was applied.
+ */
+async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): Promise<boolean> {
+  if (await isRetired(trx, customer.id)) return false;
+  const version = customer.version ?? 0;
+  const applied = await trx
     .insertInto('customer')
     .values({
       id: customer.id,
@@ -20,21 +31,28 @@ async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): 
       country: customer.country,
       consents: JSON.stringify(customer.consents),
       updated_at: at,
+      version,
     })
     .onConflict((oc) =>
-      oc.column('id').doUpdateSet((eb) => ({
-        kind: eb.ref('excluded.kind'),
-        dealer_id: eb.ref('excluded.dealer_id'),
-        birth_date: eb.ref('excluded.birth_date'),
-        lifecycle_stage: eb.ref('excluded.lifecycle_stage'),
-        city: eb.ref('excluded.city'),
-        region: eb.ref('excluded.region'),
-        country: eb.ref('excluded.country'),
-        consents: eb.ref('excluded.consents'),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
+      oc
+        .column('id')
+        .doUpdateSet((eb) => ({
+          kind: eb.ref('excluded.kind'),
+          dealer_id: eb.ref('excluded.dealer_id'),
+          birth_date: eb.ref('excluded.birth_date'),
+          lifecycle_stage: eb.ref('excluded.lifecycle_stage'),
+          city: eb.ref('excluded.city'),
+          region: eb.ref('excluded.region'),
+          country: eb.ref('excluded.country'),
+          consents: eb.ref('excluded.consents'),
+          updated_at: eb.ref('excluded.updated_at'),
+          version: eb.ref('excluded.version'),
+        }))
+        .where('customer.version', '<=', version),
     )
-    .execute();
+    .returning('id')
+    .executeTakeFirst();
+  if (!applied) return false;
   await trx.deleteFrom('customer_external_id').where('customer_id', '=', customer.id).execute();
   if (customer.externalIds.length > 0) {
     await trx
@@ -43,41 +61,79 @@ async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): 
       .onConflict((oc) => oc.columns(['system', 'external_id']).doUpdateSet({ customer_id: customer.id }))
       .execute();
   }
-  // Transactions that arrived before the customer did now belong to it.
+  // Transactions that arrived before the customer did now belong to it, also those naming an id merged into it.
   await sql`
     update ${table('transaction')} t set customer_id = ${customer.id}, customer_ref_system = null, customer_ref_id = null
     where t.customer_id is null and t.customer_ref_id is not null and (
       (t.customer_ref_system = 'crm' and t.customer_ref_id = ${customer.id})
+      or (t.customer_ref_system = 'crm' and t.customer_ref_id in (
+        select merged_id::text from ${table('customer_alias')} where survivor_id = ${customer.id}))
       or (t.customer_ref_system, t.customer_ref_id) in (
         select system, external_id from ${table('customer_external_id')} where customer_id = ${customer.id}))`.execute(trx);
+  return true;
 }
 
-export function customerProjectionHandlers(context: SegmentContext): Record<string, EventHandler> {
+/**
+ * The merged-away customer's purchases, pending sales and tier record become the survivor's; its own
+ * projection, external ids and scores go. Returns whether any transaction changed hands (then the
+ * survivor needs new scores).
+ */
+async function moveToSurvivor(db: ScoringDb, mergedId: string, survivorId: string): Promise<boolean> {
+  const moved = await db.updateTable('transaction').set({ customer_id: survivorId }).where('customer_id', '=', mergedId).executeTakeFirst();
+  const linked = await sql`
+    update ${table('transaction')} t set customer_id = ${survivorId}, customer_ref_system = null, customer_ref_id = null
+    where t.customer_id is null and t.customer_ref_system = 'crm' and t.customer_ref_id in (
+      select merged_id::text from ${table('customer_alias')} where survivor_id = ${survivorId})`.execute(db);
+  // The tier changes are the same person's history; the survivor's own override wins over the duplicate's.
+  await db.updateTable('tier_history').set({ customer_id: survivorId }).where('customer_id', '=', mergedId).execute();
+  await sql`
+    update ${table('tier_override')} set customer_id = ${survivorId}
+    where customer_id = ${mergedId} and not exists (select 1 from ${table('tier_override')} where customer_id = ${survivorId})`.execute(db);
+  for (const derived of ['tier_override', 'tier_downgrade_pending', 'customer_score', 'customer_external_id'] as const) {
+    await db.deleteFrom(derived).where('customer_id', '=', mergedId).execute();
+  }
+  await db.deleteFrom('customer').where('id', '=', mergedId).execute();
+  return moved.numUpdatedRows > 0n || (linked.numAffectedRows ?? 0n) > 0n;
+}
+
+/** What the projection needs besides the database: events to publish, the clock, the scoring settings. */
+export interface ProjectionContext extends SegmentContext {
+  config: ScoreSettings & { SCORING_TIER_GRACE_DAYS: number };
+}
+
+export function customerProjectionHandlers(context: ProjectionContext): Record<string, EventHandler> {
   const handlers: Record<string, EventHandler> = {
     [CustomerEvents.created.type]: async (trx, event: CloudEvent) => {
       const data = event.data as EventData<typeof CustomerEvents.created>;
-      await project(trx as ScoringDb, data.customer, event.time);
-      await refreshSegments(trx as ScoringDb, context, { customerIds: [data.customer.id] });
+      if (await project(trx as ScoringDb, data.customer, event.time)) await refreshSegments(trx as ScoringDb, context, { customerIds: [data.customer.id] });
     },
     [CustomerEvents.updated.type]: async (trx, event) => {
       const data = event.data as EventData<typeof CustomerEvents.updated>;
-      await project(trx as ScoringDb, data.customer, event.time);
-      await refreshSegments(trx as ScoringDb, context, { customerIds: [data.customer.id] });
+      if (await project(trx as ScoringDb, data.customer, event.time)) await refreshSegments(trx as ScoringDb, context, { customerIds: [data.customer.id] });
     },
     [CustomerEvents.merged.type]: async (trx, event) => {
       const { survivorId, mergedId, survivor } = event.data as EventData<typeof CustomerEvents.merged>;
       const db = trx as ScoringDb;
-      // The duplicate's purchases are the survivor's now.
-      await db.updateTable('transaction').set({ customer_id: survivorId }).where('customer_id', '=', mergedId).execute();
-      await db.deleteFrom('customer_external_id').where('customer_id', '=', mergedId).execute();
-      await db.deleteFrom('customer').where('id', '=', mergedId).execute();
-      await project(db, survivor, event.time);
+      // The survivor may have been merged on already (that merge travelled on another key and came first).
+      const finalSurvivor = await finalSurvivorOf(db, survivorId);
+      // Merged into someone erased since: the duplicate's data goes the way of the erased customer's.
+      if (await isErased(db, finalSurvivor)) return handlers[CustomerEvents.erased.type]!(trx, { ...event, data: { customerId: mergedId } });
+      await recordMerge(db, mergedId, finalSurvivor, event.time);
+      const moved = await moveToSurvivor(db, mergedId, finalSurvivor);
+      if (finalSurvivor === survivorId) await project(db, survivor, event.time);
+      if (moved) {
+        // New scores and tier at once, as after an ingest: the duplicate's revenue is the survivor's now.
+        const tiers = { outbox: context.outbox, runtime: context.runtime, graceDays: context.config.SCORING_TIER_GRACE_DAYS };
+        await rescoreCustomers(db, [finalSurvivor], recomputeOptionsOf(context.config, context.runtime.now()));
+        await assignTiers(db, tiers, [finalSurvivor]);
+      }
       // The duplicate leaves its segments; the survivor's memberships follow its merged data.
-      await refreshSegments(db, context, { customerIds: [mergedId, survivorId] });
+      await refreshSegments(db, context, { customerIds: [mergedId, finalSurvivor] });
     },
     [CustomerEvents.erased.type]: async (trx, event) => {
       const { customerId } = event.data as EventData<typeof CustomerEvents.erased>;
       const db = trx as ScoringDb;
+      await recordErasure(db, customerId, event.time);
       // Sales stay (revenue is the company's), the link to the person goes, and so does all we derived.
       await db.updateTable('transaction').set({ customer_id: null, customer_ref_system: null, customer_ref_id: null }).where('customer_id', '=', customerId).execute();
       for (const derived of ['customer_external_id', 'customer_score', 'tier_history', 'tier_override', 'tier_downgrade_pending'] as const) {
