@@ -33,7 +33,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const call = async (method: string, url: string, body?: unknown, redirect: RequestRedirect = 'manual') => {
+const call = async (method: string, url: string, body?: unknown, redirect: 'manual' | 'follow' = 'manual') => {
   const response = await fetch(`${api}${url}`, {
     method,
     redirect,

@@ -17,7 +17,7 @@ import {
 import type { CustomerRow } from '../db/tables';
 import { dealerScope } from './access';
 import { attributeErrors } from './attribute.rules';
-import { applyInput, changedFields, CUSTOMER_FIELDS, toView, type CustomerField, type CustomerInput, type CustomerView } from './customer.model';
+import { applyInput, changedFields, fieldsSetBy, toView, type CustomerField, type CustomerInput, type CustomerView } from './customer.model';
 import { CustomerProblems } from './customer.problems';
 import { snapshotOf } from './customer.snapshot';
 
@@ -73,8 +73,6 @@ export async function upsertCustomers(
   const { principal, outbox, runtime } = context;
   const now = runtime.now().toISOString();
   const today = now.slice(0, 10);
-  // Every field of a new customer was set now; one shared (read-only) map serves them all.
-  const allFieldsSetAt: Readonly<Record<string, string>> = Object.fromEntries(CUSTOMER_FIELDS.map((field) => [field, now]));
   const scope = dealerScope(principal);
 
   const referencedExternalIds = items.flatMap((item) => [
@@ -155,7 +153,7 @@ export async function upsertCustomers(
     }
 
     if (!row) {
-      creates.push({ id, state: applied.state, fieldUpdatedAt: allFieldsSetAt, at: now });
+      creates.push({ id, state: applied.state, fieldUpdatedAt: fieldsSetBy(input, now), at: now });
       return { status: 'created', id, version: 1, changedFields: [] };
     }
     const changed = changedFields(applied.state, current!);
