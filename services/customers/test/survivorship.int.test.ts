@@ -34,7 +34,7 @@ const address = (city: string) => ({ kind: 'home', line1: `1 ${city} Road`, city
 const create = async (payload: Record<string, unknown>) => {
   const created = await inject({ method: 'POST', url: '/v1/customers', headers: as(admin), payload: { kind: 'person', ...payload } });
   expect(created.statusCode).toBe(201);
-  return created.json() as { id: string; version: number };
+  return created.json<{ id: string; version: number }>();
 };
 const consent = async (id: string, channel: string, granted: boolean, recordedAt: string) =>
   expect((await inject({ method: 'PUT', url: `/v1/customers/${id}/consents/${channel}`, headers: as(admin), payload: { granted, source: 'test', recordedAt } })).statusCode).toBe(200);
