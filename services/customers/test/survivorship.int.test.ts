@@ -1,5 +1,6 @@
-import { CloudEvent } from '@crm/domain';
-import { readTopic } from '@crm/testkit';
+import { CloudEvent, ScoringEvents } from '@crm/domain';
+import { cloudEventOf, systemRuntime } from '@crm/platform';
+import { eventually, readTopic } from '@crm/testkit';
 import type { InjectOptions } from 'light-my-request';
 import { admin, as, startCustomers, type Harness } from './harness';
 
@@ -153,4 +154,17 @@ it('never lets a default win over a value someone set', async () => {
   const set = await create({ givenName: 'Jun', familyName: 'Ma', lifecycleStage: 'loyal' });
   const plain = await create({ givenName: 'Jun', familyName: 'Ma' });
   expect((await merge(plain.id, set.id)).lifecycleStage).toBe('loyal');
+});
+
+it("puts another service's late event about a merged-away customer on the survivor's timeline", async () => {
+  const survivor = await create({ givenName: 'Lan', familyName: 'Hu' });
+  const duplicate = await create({ givenName: 'Lan', familyName: 'Hu' });
+  await merge(survivor.id, duplicate.id);
+  // Scoring sent this about the duplicate before it learnt of the merge.
+  const event = cloudEventOf('/crm/scoring', systemRuntime, ScoringEvents.tierChanged, { customerId: duplicate.id, from: null, to: 'Gold', reason: 'rules' });
+  await h.bus.publish(ScoringEvents.tierChanged.topic, [{ key: duplicate.id, value: JSON.stringify(event) }]);
+  await eventually('the tier change on the survivor\'s timeline', async () => {
+    const page = (await inject({ method: 'GET', url: `/v1/customers/${survivor.id}/timeline?limit=50`, headers: as(admin) })).json();
+    return page.items.some((e: { type: string }) => e.type === 'crm.scoring.tier-changed.v1') ? true : undefined;
+  });
 });
