@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually } from '@crm/testkit';
 import { sql } from 'kysely';
 import type { InjectOptions } from 'light-my-request';
-import { admin, as, batchJob, snapshot, startScoring, type ScoringHarness } from './harness';
+import { admin, as, batchJob, dealerPrincipal, snapshot, startScoring, type ScoringHarness } from './harness';
 
 /**
  * Merged ids keep working in scoring (sales by a merged-away id or its external id land on the
@@ -122,6 +122,42 @@ describe('merged ids', () => {
     expect(await projected(e)).toBeUndefined();
     expect((await transactionsOf(g)).length).toBe(1);
     expect((await scoresOf(g)).historical.orderCount).toBe(1);
+  });
+
+  it("carries the duplicate's tier override over, and sends a dealer only to a survivor of its own", async () => {
+    const [loser, survivor] = [randomUUID(), randomUUID()];
+    const [dealer, otherDealer] = [randomUUID(), randomUUID()];
+    await h.publishCustomerEvent('created', { customer: snapshot(loser, { dealerId: dealer, version: 1 }) });
+    await handled(await h.publishCustomerEvent('created', { customer: snapshot(survivor, { dealerId: dealer, version: 1 }) }));
+    const override = await inject({ method: 'PUT', url: `/v1/customers/${loser}/tier-override`, headers: as(admin), payload: { tier: 'Gold', reason: 'key account' } });
+    expect(override.statusCode).toBe(200);
+    expect(await ingest(sale({ id: loser }, '10.00'))).toEqual(['inserted']);
+    await handled(await h.publishCustomerEvent('merged', { survivorId: survivor, mergedId: loser, survivor: snapshot(survivor, { dealerId: dealer, version: 2 }) }));
+    expect((await scoresOf(survivor)).tier).toBe('Gold');
+    const overrides = await sql`select customer_id, tier from scoring.tier_override where customer_id in (${loser}, ${survivor})`.execute(h.db);
+    expect(overrides.rows).toEqual([{ customer_id: survivor, tier: 'Gold' }]);
+
+    const own = await inject({ method: 'GET', url: `/v1/customers/${loser}/scores`, headers: as(dealerPrincipal(dealer)) });
+    expect(own.statusCode).toBe(308);
+    const foreign = await inject({ method: 'GET', url: `/v1/customers/${loser}/scores`, headers: as(dealerPrincipal(otherDealer)) });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.body).not.toContain(survivor);
+  });
+
+  it('treats a merge into a customer erased since as an erasure of the duplicate', async () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    for (const id of [a, b, c]) await handled(await h.publishCustomerEvent('created', { customer: snapshot(id, { version: 1 }) }));
+    expect(await ingest(sale({ id: a }, '10.00'))).toEqual(['inserted']);
+    // B into C and C's erasure travel on C's key; A into B, on B's key, comes last.
+    await handled(await h.publishCustomerEvent('merged', { survivorId: c, mergedId: b, survivor: snapshot(c, { version: 2 }) }));
+    await handled(await h.publishCustomerEvent('erased', { customerId: c }));
+    await handled(await h.publishCustomerEvent('merged', { survivorId: b, mergedId: a, survivor: snapshot(b, { version: 2 }) }));
+    for (const id of [a, b, c]) expect(await projected(id)).toBeUndefined();
+    expect(await sql`select 1 from scoring.customer_alias where merged_id in (${a}, ${b})`.execute(h.db).then((r) => r.rows)).toEqual([]);
+    const erased = await sql<{ id: string }>`select id from scoring.erased_customer where id in (${a}, ${b}, ${c})`.execute(h.db);
+    expect(erased.rows.map((r) => r.id).sort()).toEqual([a, b, c].sort());
+    const sales = await sql<{ customer_id: string | null }>`select customer_id from scoring.transaction where external_id = ${`MERGE-SALE-${saleNumber}`}`.execute(h.db);
+    expect(sales.rows).toEqual([{ customer_id: null }]);
   });
 });
 
