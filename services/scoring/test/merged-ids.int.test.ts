@@ -113,7 +113,8 @@ describe('merged ids', () => {
 
     // Out of order (the merges travel on different keys): E into F arrives after F into G.
     const [e, f, g] = [randomUUID(), randomUUID(), randomUUID()];
-    for (const id of [e, f, g]) await handled(await h.publishCustomerEvent('created', { customer: snapshot(id, { version: 1 }) }));
+    const eErp = { system: 'erp', id: `E-${e}` };
+    for (const id of [e, f, g]) await handled(await h.publishCustomerEvent('created', { customer: snapshot(id, { version: 1, externalIds: id === e ? [eErp] : [] }) }));
     expect(await ingest(sale({ id: e }, '40.00'))).toEqual(['inserted']);
     await handled(await h.publishCustomerEvent('merged', { survivorId: g, mergedId: f, survivor: snapshot(g, { version: 2 }) }));
     await handled(await h.publishCustomerEvent('merged', { survivorId: f, mergedId: e, survivor: snapshot(f, { version: 2 }) }));
@@ -122,6 +123,9 @@ describe('merged ids', () => {
     expect(await projected(e)).toBeUndefined();
     expect((await transactionsOf(g)).length).toBe(1);
     expect((await scoresOf(g)).historical.orderCount).toBe(1);
+    // E's external id names G too.
+    expect(await ingest(sale({ externalId: eErp }, '45.00'))).toEqual(['inserted']);
+    expect((await transactionsOf(g)).length).toBe(2);
   });
 
   it("carries the duplicate's tier override over, and sends a dealer only to a survivor of its own", async () => {

@@ -74,8 +74,8 @@ async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): 
 }
 
 /**
- * The merged-away customer's purchases, pending sales and tier record become the survivor's; its own
- * projection, external ids and scores go. Returns whether any transaction changed hands (then the
+ * The merged-away customer's purchases, pending sales, external ids and tier record become the
+ * survivor's; its own projection and scores go. Returns whether any transaction changed hands (then the
  * survivor needs new scores).
  */
 async function moveToSurvivor(db: ScoringDb, mergedId: string, survivorId: string): Promise<boolean> {
@@ -89,7 +89,9 @@ async function moveToSurvivor(db: ScoringDb, mergedId: string, survivorId: strin
   await sql`
     update ${table('tier_override')} set customer_id = ${survivorId}
     where customer_id = ${mergedId} and not exists (select 1 from ${table('tier_override')} where customer_id = ${survivorId})`.execute(db);
-  for (const derived of ['tier_override', 'tier_downgrade_pending', 'customer_score', 'customer_external_id'] as const) {
+  // Its external ids name the survivor (whose snapshot lists them too, unless the survivor was merged on since).
+  await db.updateTable('customer_external_id').set({ customer_id: survivorId }).where('customer_id', '=', mergedId).execute();
+  for (const derived of ['tier_override', 'tier_downgrade_pending', 'customer_score'] as const) {
     await db.deleteFrom(derived).where('customer_id', '=', mergedId).execute();
   }
   await db.deleteFrom('customer').where('id', '=', mergedId).execute();
