@@ -75,8 +75,8 @@ async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): 
 
 /**
  * The merged-away customer's purchases, pending sales, external ids and tier record become the
- * survivor's; its own projection and scores go. Returns whether any transaction changed hands (then the
- * survivor needs new scores).
+ * survivor's; its own projection and scores go. Returns whether sales or an override changed hands
+ * (then the survivor needs new scores and tier).
  */
 async function moveToSurvivor(db: ScoringDb, mergedId: string, survivorId: string): Promise<boolean> {
   const moved = await db.updateTable('transaction').set({ customer_id: survivorId }).where('customer_id', '=', mergedId).executeTakeFirst();
@@ -86,7 +86,7 @@ async function moveToSurvivor(db: ScoringDb, mergedId: string, survivorId: strin
       select merged_id::text from ${table('customer_alias')} where survivor_id = ${survivorId})`.execute(db);
   // The tier changes are the same person's history; the survivor's own override wins over the duplicate's.
   await db.updateTable('tier_history').set({ customer_id: survivorId }).where('customer_id', '=', mergedId).execute();
-  await sql`
+  const override = await sql`
     update ${table('tier_override')} set customer_id = ${survivorId}
     where customer_id = ${mergedId} and not exists (select 1 from ${table('tier_override')} where customer_id = ${survivorId})`.execute(db);
   // Its external ids name the survivor (whose snapshot lists them too, unless the survivor was merged on since).
@@ -95,7 +95,7 @@ async function moveToSurvivor(db: ScoringDb, mergedId: string, survivorId: strin
     await db.deleteFrom(derived).where('customer_id', '=', mergedId).execute();
   }
   await db.deleteFrom('customer').where('id', '=', mergedId).execute();
-  return moved.numUpdatedRows > 0n || (linked.numAffectedRows ?? 0n) > 0n;
+  return moved.numUpdatedRows > 0n || (linked.numAffectedRows ?? 0n) > 0n || (override.numAffectedRows ?? 0n) > 0n;
 }
 
 /** What the projection needs besides the database: events to publish, the clock, the scoring settings. */
@@ -124,7 +124,7 @@ export function customerProjectionHandlers(context: ProjectionContext): Record<s
       const moved = await moveToSurvivor(db, mergedId, finalSurvivor);
       if (finalSurvivor === survivorId) await project(db, survivor, event.time);
       if (moved) {
-        // New scores and tier at once, as after an ingest: the duplicate's revenue is the survivor's now.
+        // New scores and tier at once, as after an ingest: the duplicate's revenue (or override) is the survivor's now.
         const tiers = { outbox: context.outbox, runtime: context.runtime, graceDays: context.config.SCORING_TIER_GRACE_DAYS };
         await rescoreCustomers(db, [finalSurvivor], recomputeOptionsOf(context.config, context.runtime.now()));
         await assignTiers(db, tiers, [finalSurvivor]);
