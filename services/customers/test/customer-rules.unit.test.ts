@@ -60,6 +60,15 @@ describe('merge survivorship', () => {
     expect(survive(survivor, duplicate, {})).toEqual(expect.objectContaining({ lifecycleStage: 'active', birthDate: '1980-01-01' }));
   });
 
+  it('derives the display name again from the merged names, unless it was chosen', () => {
+    const survivor = { state: base({ givenName: 'Wei', familyName: 'Li', displayName: 'Wei Li' }), fieldUpdatedAt: { givenName: older, familyName: older, displayName: older } };
+    const duplicate = { state: base({ givenName: 'Wai', familyName: null, displayName: 'Wai' }), fieldUpdatedAt: { givenName: newer, familyName: newer, displayName: newer } };
+    expect(survive(survivor, duplicate, {})).toEqual(expect.objectContaining({ givenName: 'Wai', familyName: 'Li', displayName: 'Wai Li' }));
+    const chosen = { ...duplicate, state: { ...duplicate.state, displayName: 'Mr Wai' } };
+    expect(survive(survivor, chosen, {}).displayName).toBe('Mr Wai');
+    expect(survive(survivor, duplicate, { displayName: 'duplicate' }).displayName).toBe('Wai');
+  });
+
   it("times a new customer's fields by what the input names, not by the defaults it fills in", () => {
     expect(fieldsSetBy({ kind: 'person', givenName: 'Wei', emails: ['a@x.com'] }, newer)).toEqual({ kind: newer, givenName: newer, displayName: newer, emails: newer });
   });

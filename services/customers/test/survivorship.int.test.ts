@@ -140,7 +140,9 @@ it('keeps the survivor on a tie, and lets the caller choose a side per field', a
   const chosen = await merge(survivor2!, duplicate2!, { givenName: 'duplicate', lifecycleStage: 'duplicate', emails: 'duplicate', attributes: 'duplicate' });
   expect(chosen).toEqual(expect.objectContaining({
     givenName: 'Min', lifecycleStage: 'new', emails: ['min@example.com'], attributes: { segment: 'retail' },
-    familyName: 'Zhao', displayName: 'Ming Zhao', birthDate: '1970-07-07', dealerId: dealers[0], roles: ['customer', 'prospect'],
+    familyName: 'Zhao', birthDate: '1970-07-07', dealerId: dealers[0], roles: ['customer', 'prospect'],
+    // The survivor's display name was derived from its names: it follows the merged ones.
+    displayName: 'Min Zhao',
   }));
 });
 
@@ -150,6 +152,9 @@ it('never lets a default win over a value someone set', async () => {
   const duplicate = await create({ givenName: 'Hui', familyName: 'Sun', emails: ['hui.sun@example.com'] });
   const merged = await merge(survivor.id, duplicate.id);
   expect(merged).toEqual(expect.objectContaining({ lifecycleStage: 'active', emails: ['hui.sun@example.com'] }));
+  // A newer given name alone replaces only the given name; the display name follows the merged names.
+  const named = await create({ givenName: 'Hong', familyName: 'Xu' });
+  expect(await merge(named.id, (await create({ givenName: 'Hung' })).id)).toEqual(expect.objectContaining({ givenName: 'Hung', familyName: 'Xu', displayName: 'Hung Xu' }));
   // And the other way round: the duplicate's set stage wins over the newer survivor's default.
   const set = await create({ givenName: 'Jun', familyName: 'Ma', lifecycleStage: 'loyal' });
   const plain = await create({ givenName: 'Jun', familyName: 'Ma' });

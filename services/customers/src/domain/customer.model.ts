@@ -248,7 +248,8 @@ export function survivingFieldTimes(survivor: MergeSide, duplicate: MergeSide, p
  * Field survivorship for a merge (the survivor keeps its id and kind), per field:
  * - names, birth date, lifecycle stage, dealer: the side the caller names in `prefer`; otherwise the
  *   only non-empty value; otherwise the value set more recently (field times, see fieldsSetBy); on a
- *   tie the survivor's;
+ *   tie the survivor's. The display name is chosen the same way, but one that its side derived from its
+ *   names is derived again from the merged names (so it never disagrees with them);
  * - roles, emails, phones, addresses: united, the survivor's first (its first address stays primary),
  *   repeats dropped; with `prefer` that side's list alone;
  * - attributes: combined key by key; on a key both hold, the survivor's non-empty value, or with
@@ -265,12 +266,21 @@ export function survive(survivor: MergeSide, duplicate: MergeSide, prefer: Parti
   for (const [key, value] of Object.entries(survivor.state.attributes)) {
     if (!isEmpty(value) && (prefer.attributes !== 'duplicate' || isEmpty(attributes[key]))) attributes[key] = value;
   }
-  return {
+  const names = {
     kind: survivor.state.kind,
-    displayName: from('displayName') as string,
     givenName: from('givenName') as string | null,
     familyName: from('familyName') as string | null,
     organizationName: from('organizationName') as string | null,
+  };
+  // A display name its side derived from its own names follows the merged names; a chosen one stays.
+  const displaySide = pickSide('displayName') === 'survivor' ? survivor.state : duplicate.state;
+  const derived = !prefer.displayName && displaySide.displayName === derivedDisplayName(displaySide);
+  return {
+    kind: names.kind,
+    displayName: (derived ? derivedDisplayName(names) : undefined) ?? displaySide.displayName,
+    givenName: names.givenName,
+    familyName: names.familyName,
+    organizationName: names.organizationName,
     birthDate: from('birthDate') as string | null,
     lifecycleStage: from('lifecycleStage') as LifecycleStage,
     roles: united<PartyRole>('roles'),
