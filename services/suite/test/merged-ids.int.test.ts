@@ -99,3 +99,13 @@ it('counts sales posted by a merged-away id or its external id, before and after
   expect(transactions.body.items.map((t: { externalId: string }) => t.externalId).sort()).toEqual(['INV-MERGE-1', 'INV-MERGE-2', 'INV-MERGE-3', 'INV-MERGE-4']);
   expect((await call('GET', `/v1/transactions?customerId=${oldId}&limit=10`)).body.items).toHaveLength(4);
 });
+
+it("brings a consent decision into scoring's projection (segments by consent follow it)", async () => {
+  const customer = await call('POST', '/v1/customers', { kind: 'person', givenName: 'Consent', familyName: 'Flow' });
+  expect(customer.status).toBe(201);
+  const preview = async () => (await call('POST', '/v1/segments/preview', { rule: { field: 'consent.sms', op: 'eq', value: true } })).body as { sample: string[] };
+  await eventually('scoring to know the customer', async () => ((await call('GET', `/v1/customers/${customer.body.id}/scores`)).status === 200 ? true : undefined), 60_000);
+  expect((await preview()).sample).not.toContain(customer.body.id);
+  expect((await call('PUT', `/v1/customers/${customer.body.id}/consents/sms`, { granted: true, source: 'hotline' })).status).toBe(200);
+  await eventually('the consent in scoring', async () => ((await preview()).sample.includes(customer.body.id) ? true : undefined), 60_000);
+});

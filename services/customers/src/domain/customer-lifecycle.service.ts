@@ -140,6 +140,9 @@ export async function recordConsent(
   await sql`update ${table('customer')} set version = version + 1, updated_at = now() where id = ${id}`.execute(trx);
   const data = { customerId: id, channel: consent.channel, granted: consent.granted, source: consent.source, recordedAt: new Date(recordedAt).toISOString() };
   await context.outbox.append(trx, CustomerEvents.consentChanged, data);
+  const view = (await loadViews(trx, [id])).get(id) as CustomerView;
+  // Read models keep the current consents from snapshots (a backdated decision may change nothing).
+  await context.outbox.append(trx, CustomerEvents.updated, { customer: snapshotOf(view), changedFields: ['consents'] });
   await addTimelineEntries(trx, [{ customerId: id, occurredAt: recordedAt, type: CustomerEvents.consentChanged.type, source: context.source, data }]);
-  return (await loadViews(trx, [id])).get(id) as CustomerView;
+  return view;
 }
