@@ -46,14 +46,6 @@ export async function recordErasure(trx: ScoringDb, customerId: string, at: stri
   await trx.deleteFrom('customer_alias').where('survivor_id', '=', customerId).execute();
 }
 
-/** Whether the customers service keeps this id as a customer no more: merged away or erased. */
-export async function isRetired(db: ScoringDb, customerId: string): Promise<boolean> {
-  const { rows } = await sql<{ retired: boolean }>`
-    select exists (select 1 from ${table('customer_alias')} where merged_id = ${customerId}::uuid)
-        or exists (select 1 from ${table('erased_customer')} where id = ${customerId}::uuid) as retired`.execute(db);
-  return rows[0]?.retired === true;
-}
-
 export async function isErased(db: ScoringDb, customerId: string): Promise<boolean> {
   return (await db.selectFrom('erased_customer').select('id').where('id', '=', customerId).executeTakeFirst()) !== undefined;
 }

@@ -2,7 +2,7 @@ import { CustomerEvents, type CloudEvent, type CustomerSnapshot, type EventData 
 import { lockForTransaction, type EventHandler } from '@crm/platform';
 import { sql } from 'kysely';
 import { ScoringLocks, table, type ScoringDb } from '../db/scoring.repository';
-import { finalSurvivorOf, isErased, isRetired, recordErasure, recordMerge } from '../db/customer-alias.repository';
+import { finalSurvivorOf, isErased, recordErasure, recordMerge } from '../db/customer-alias.repository';
 import { recomputeOptionsOf, rescoreCustomers } from '../domain/scores/score.service';
 import type { ScoreSettings } from '../domain/scores/score.settings';
 import { refreshSegments, type SegmentContext } from '../domain/segments/segment-membership.service';
@@ -16,43 +16,20 @@ import { assignTiers } from '../domain/tiers/tier-assignment.service';
  * version is the same state, every change bumps it). Returns whether the snapshot was applied.
  */
 async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): Promise<boolean> {
-  if (await isRetired(trx, customer.id)) return false;
   const version = customer.version ?? 0;
-  const applied = await trx
-    .insertInto('customer')
-    .values({
-      id: customer.id,
-      kind: customer.kind,
-      dealer_id: customer.dealerId,
-      birth_date: customer.birthDate,
-      lifecycle_stage: customer.lifecycleStage,
-      city: customer.city,
-      region: customer.region,
-      country: customer.country,
-      consents: JSON.stringify(customer.consents),
-      updated_at: at,
-      version,
-    })
-    .onConflict((oc) =>
-      oc
-        .column('id')
-        .doUpdateSet((eb) => ({
-          kind: eb.ref('excluded.kind'),
-          dealer_id: eb.ref('excluded.dealer_id'),
-          birth_date: eb.ref('excluded.birth_date'),
-          lifecycle_stage: eb.ref('excluded.lifecycle_stage'),
-          city: eb.ref('excluded.city'),
-          region: eb.ref('excluded.region'),
-          country: eb.ref('excluded.country'),
-          consents: eb.ref('excluded.consents'),
-          updated_at: eb.ref('excluded.updated_at'),
-          version: eb.ref('excluded.version'),
-        }))
-        .where('customer.version', '<=', version),
-    )
-    .returning('id')
-    .executeTakeFirst();
-  if (!applied) return false;
+  // One statement (it runs for every customer event): skipped for a retired id, no-op for an older version.
+  const { rows: applied } = await sql<{ id: string }>`
+    insert into ${table('customer')} (id, kind, dealer_id, birth_date, lifecycle_stage, city, region, country, consents, updated_at, version)
+    select ${customer.id}::uuid, ${customer.kind}, ${customer.dealerId}::uuid, ${customer.birthDate}::date, ${customer.lifecycleStage},
+      ${customer.city}, ${customer.region}, ${customer.country}, ${JSON.stringify(customer.consents)}::jsonb, ${at}::timestamptz, ${version}::integer
+    where not exists (select 1 from ${table('customer_alias')} where merged_id = ${customer.id}::uuid)
+      and not exists (select 1 from ${table('erased_customer')} where id = ${customer.id}::uuid)
+    on conflict (id) do update set kind = excluded.kind, dealer_id = excluded.dealer_id, birth_date = excluded.birth_date,
+      lifecycle_stage = excluded.lifecycle_stage, city = excluded.city, region = excluded.region, country = excluded.country,
+      consents = excluded.consents, updated_at = excluded.updated_at, version = excluded.version
+    where customer.version <= excluded.version
+    returning id`.execute(trx);
+  if (applied.length === 0) return false;
   await trx.deleteFrom('customer_external_id').where('customer_id', '=', customer.id).execute();
   if (customer.externalIds.length > 0) {
     await trx
