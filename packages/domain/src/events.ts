@@ -58,6 +58,12 @@ export const CustomerSnapshot = z.object({
   /** Each with its namespace (ADR 0008); an id without one is in the shared namespace. */
   externalIds: z.array(NamespacedExternalId),
   consents: z.partialRecord(ConsentChannel, z.boolean()),
+  /**
+   * The customer's row version when the snapshot was taken (the number in its ETag): it rises with
+   * every change, so a read model applies a snapshot only when it is newer than the one it holds.
+   * Optional only because events published before it existed lack it; they count as version 0.
+   */
+  version: z.number().int().nonnegative().optional(),
 });
 export type CustomerSnapshot = z.infer<typeof CustomerSnapshot>;
 

@@ -1,5 +1,5 @@
 import { attributeErrors } from '../src/domain/attribute.rules';
-import { applyInput, changedFields, survive, type CustomerState } from '../src/domain/customer.model';
+import { applyInput, changedFields, fieldsSetBy, survive, survivingFieldTimes, type CustomerState } from '../src/domain/customer.model';
 
 const TODAY = '2026-11-23';
 
@@ -52,6 +52,32 @@ describe('merge survivorship', () => {
     const survivor = { state: base({ lifecycleStage: 'active' }), fieldUpdatedAt: { lifecycleStage: older } };
     const duplicate = { state: base({ lifecycleStage: 'loyal' }), fieldUpdatedAt: { lifecycleStage: newer } };
     expect(survive(survivor, duplicate, { lifecycleStage: 'survivor' }).lifecycleStage).toBe('active');
+  });
+
+  it('keeps the survivor on a tie and lets a set value win over a default (a field without a time)', () => {
+    const survivor = { state: base({ lifecycleStage: 'active', birthDate: '1980-01-01' }), fieldUpdatedAt: { lifecycleStage: older, birthDate: older } };
+    const duplicate = { state: base({ lifecycleStage: 'prospect', birthDate: '1990-01-01' }), fieldUpdatedAt: { birthDate: older } };
+    expect(survive(survivor, duplicate, {})).toEqual(expect.objectContaining({ lifecycleStage: 'active', birthDate: '1980-01-01' }));
+  });
+
+  it('derives the display name again from the merged names, unless it was chosen', () => {
+    const survivor = { state: base({ givenName: 'Wei', familyName: 'Li', displayName: 'Wei Li' }), fieldUpdatedAt: { givenName: older, familyName: older, displayName: older } };
+    const duplicate = { state: base({ givenName: 'Wai', familyName: null, displayName: 'Wai' }), fieldUpdatedAt: { givenName: newer, familyName: newer, displayName: newer } };
+    expect(survive(survivor, duplicate, {})).toEqual(expect.objectContaining({ givenName: 'Wai', familyName: 'Li', displayName: 'Wai Li' }));
+    const chosen = { ...duplicate, state: { ...duplicate.state, displayName: 'Mr Wai' } };
+    expect(survive(survivor, chosen, {}).displayName).toBe('Mr Wai');
+    expect(survive(survivor, duplicate, { displayName: 'duplicate' }).displayName).toBe('Wai');
+  });
+
+  it("times a new customer's fields by what the input names, not by the defaults it fills in", () => {
+    expect(fieldsSetBy({ kind: 'person', givenName: 'Wei', emails: ['a@x.com'] }, newer)).toEqual({ kind: newer, givenName: newer, displayName: newer, emails: newer });
+  });
+
+  it("carries the surviving value's time into the merged record, the later one for combined fields", () => {
+    const survivor = { state: base({ lifecycleStage: 'active', birthDate: '1980-01-01', emails: ['a@x.com'] }), fieldUpdatedAt: { lifecycleStage: older, birthDate: newer, emails: older } };
+    const duplicate = { state: base({ lifecycleStage: 'loyal', birthDate: '1990-01-01', emails: ['b@x.com'] }), fieldUpdatedAt: { lifecycleStage: newer, birthDate: older, emails: newer } };
+    expect(survivingFieldTimes(survivor, duplicate, {})).toEqual({ lifecycleStage: newer, birthDate: newer, emails: newer });
+    expect(survivingFieldTimes(survivor, duplicate, { lifecycleStage: 'survivor', emails: 'survivor' })).toEqual({ lifecycleStage: older, birthDate: newer, emails: older });
   });
 });
 

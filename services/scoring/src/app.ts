@@ -31,7 +31,7 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
     logger: logger.child({ component: 'customer-projection' }),
     groupId: 'scoring.customer-projection',
     topics: [Topics.customers],
-    handlers: customerProjectionHandlers({ outbox, runtime }),
+    handlers: customerProjectionHandlers({ outbox, runtime, config }),
   });
 
   const retention = startRetention(context, { db, schema: SCORING_SCHEMA, extraRules: (settings) => [ingestJobRetentionRule(settings)] });

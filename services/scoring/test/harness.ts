@@ -28,8 +28,8 @@ export interface ScoringHarness {
   bus: MessageBus;
   /** Every event scoring has published on the real `crm.scoring` topic so far, as CloudEvents. */
   scoringEvents: CloudEvent[];
-  /** Publishes a customers-service event on the real topic, as the customers service would. */
-  publishCustomerEvent<K extends keyof typeof CustomerEvents>(kind: K, data: EventData<(typeof CustomerEvents)[K]>): Promise<void>;
+  /** Publishes a customers-service event on the real topic, as the customers service would; returns its id. */
+  publishCustomerEvent<K extends keyof typeof CustomerEvents>(kind: K, data: EventData<(typeof CustomerEvents)[K]>): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -75,6 +75,7 @@ export async function startScoring(env: Record<string, string> = {}): Promise<Sc
       const definition = CustomerEvents[kind];
       const event = cloudEventOf('/crm/customers', systemRuntime, definition, data as never);
       await bus.publish(definition.topic, [{ key: event.subject, value: JSON.stringify(event) }]);
+      return event.id;
     },
     async close() {
       await subscription.close();

@@ -5,7 +5,7 @@ import { addTimelineEntries, loadViews, lockCustomers, stateOf, updateCustomers,
 import type { CustomerRow } from '../db/tables';
 import { dealerScope, withRevealableSurvivor } from './access';
 import type { z } from 'zod';
-import { survive, type ContactInput, type ContactView, type CustomerField, type CustomerView, type Side } from './customer.model';
+import { survive, survivingFieldTimes, type ContactInput, type ContactView, type CustomerField, type CustomerView, type Side } from './customer.model';
 import { CustomerProblems } from './customer.problems';
 import { snapshotOf } from './customer.snapshot';
 import type { WriteContext } from './customer-write.service';
@@ -42,12 +42,12 @@ export async function mergeCustomers(
   if (survivor.kind !== duplicate.kind) throw problem(CustomerProblems.invalidCustomer, 'a person and an organization cannot be merged');
 
   const now = context.runtime.now().toISOString();
-  const state = survive(
+  const sides = [
     { state: stateOf(survivor), fieldUpdatedAt: survivor.field_updated_at },
     { state: stateOf(duplicate), fieldUpdatedAt: duplicate.field_updated_at },
-    prefer,
-  );
-  const fieldUpdatedAt = { ...(duplicate.field_updated_at), ...(survivor.field_updated_at), merged: now };
+  ] as const;
+  const state = survive(...sides, prefer);
+  const fieldUpdatedAt = { ...survivingFieldTimes(...sides, prefer), merged: now };
   await updateCustomers(trx, [{ id: survivorId, state, fieldUpdatedAt, at: now }]);
 
   const moves = { from: duplicateId, to: survivorId };
@@ -155,6 +155,9 @@ export async function recordConsent(
   await sql`update ${table('customer')} set version = version + 1, updated_at = now() where id = ${id}`.execute(trx);
   const data = { customerId: id, channel: consent.channel, granted: consent.granted, source: consent.source, recordedAt: new Date(recordedAt).toISOString() };
   await context.outbox.append(trx, CustomerEvents.consentChanged, data);
+  const view = (await loadViews(trx, [id])).get(id) as CustomerView;
+  // Read models keep the current consents from snapshots (a backdated decision may change nothing).
+  await context.outbox.append(trx, CustomerEvents.updated, { customer: snapshotOf(view), changedFields: ['consents'] });
   await addTimelineEntries(trx, [{ customerId: id, occurredAt: recordedAt, type: CustomerEvents.consentChanged.type, source: context.source, data }]);
-  return (await loadViews(trx, [id])).get(id) as CustomerView;
+  return view;
 }

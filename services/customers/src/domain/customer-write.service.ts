@@ -18,7 +18,7 @@ import {
 import type { CustomerRow } from '../db/tables';
 import { dealerScope, notFoundMessage, revealableSurvivors } from './access';
 import { attributeErrors } from './attribute.rules';
-import { applyInput, changedFields, CUSTOMER_FIELDS, toView, type CustomerField, type CustomerInput, type CustomerView } from './customer.model';
+import { applyInput, changedFields, fieldsSetBy, toView, type CustomerField, type CustomerInput, type CustomerView } from './customer.model';
 import { CustomerProblems } from './customer.problems';
 import { snapshotOf } from './customer.snapshot';
 
@@ -74,8 +74,6 @@ export async function upsertCustomers(
   const { principal, outbox, runtime } = context;
   const now = runtime.now().toISOString();
   const today = now.slice(0, 10);
-  // Every field of a new customer was set now; one shared (read-only) map serves them all.
-  const allFieldsSetAt: Readonly<Record<string, string>> = Object.fromEntries(CUSTOMER_FIELDS.map((field) => [field, now]));
   const scope = dealerScope(principal);
   // Ids are claimed in the principal's namespace; a dealer also resolves (never claims) shared ids of its own customers.
   const namespace = externalIdNamespace(principal);
@@ -175,7 +173,7 @@ export async function upsertCustomers(
     }
 
     if (!row) {
-      creates.push({ id, state: applied.state, fieldUpdatedAt: allFieldsSetAt, at: now });
+      creates.push({ id, state: applied.state, fieldUpdatedAt: fieldsSetBy(input, now), at: now });
       return { status: 'created', id, version: 1, changedFields: [] };
     }
     const changed = changedFields(applied.state, current!);

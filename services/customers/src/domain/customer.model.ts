@@ -199,25 +199,67 @@ const isEmpty = (value: unknown): boolean =>
   (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0);
 
 export type Side = 'survivor' | 'duplicate';
+type MergeSide = { state: CustomerState; fieldUpdatedAt: Record<string, string> };
+
+/** Lists are united and attributes combined key by key, unless the caller names a side for them. */
+const COMBINED_FIELDS: readonly CustomerField[] = ['roles', 'emails', 'phones', 'addresses', 'attributes'];
 
 /**
- * Field survivorship for a merge: per field, the side the caller names, otherwise the newest
- * non-empty value (by when each field was last set). Lists are united rather than chosen.
+ * Which side's value a chosen (not combined) field takes: the side the caller names; else the only
+ * non-empty one; else the one set more recently; on a tie (or with no times known) the survivor.
  */
-export function survive(
-  survivor: { state: CustomerState; fieldUpdatedAt: Record<string, string> },
-  duplicate: { state: CustomerState; fieldUpdatedAt: Record<string, string> },
-  prefer: Partial<Record<CustomerField, Side>>,
-): CustomerState {
-  const pickSide = (field: CustomerField): Side => {
-    const preferred = prefer[field];
-    if (preferred) return preferred;
-    const a = survivor.state[field];
-    const b = duplicate.state[field];
-    if (isEmpty(b)) return 'survivor';
-    if (isEmpty(a)) return 'duplicate';
-    return (duplicate.fieldUpdatedAt[field] ?? '') > (survivor.fieldUpdatedAt[field] ?? '') ? 'duplicate' : 'survivor';
-  };
+function survivingSide(field: CustomerField, survivor: MergeSide, duplicate: MergeSide, prefer: Partial<Record<CustomerField, Side>>): Side {
+  const preferred = prefer[field];
+  if (preferred) return preferred;
+  if (isEmpty(duplicate.state[field])) return 'survivor';
+  if (isEmpty(survivor.state[field])) return 'duplicate';
+  return (duplicate.fieldUpdatedAt[field] ?? '') > (survivor.fieldUpdatedAt[field] ?? '') ? 'duplicate' : 'survivor';
+}
+
+/**
+ * When each field was set, for a new customer: the fields the input names (and the display name they
+ * derive), not the defaults filled in. A default is no information, so in a merge it never wins over
+ * a value someone set (an old active customer stays active when merged with a new default prospect).
+ */
+export function fieldsSetBy(input: CustomerInput, at: string): Record<string, string> {
+  const times: Record<string, string> = {};
+  for (const field of CUSTOMER_FIELDS) if (input[field as keyof CustomerInput] !== undefined) times[field] = at;
+  if (input.givenName !== undefined || input.familyName !== undefined || input.organizationName !== undefined) times.displayName = at;
+  return times;
+}
+
+/**
+ * When each field of a merged record was set: the time of the side whose value survived; for a
+ * combined field (lists, attributes) the later of both. A later merge then compares true times.
+ */
+export function survivingFieldTimes(survivor: MergeSide, duplicate: MergeSide, prefer: Partial<Record<CustomerField, Side>>): Record<string, string> {
+  const times: Record<string, string> = {};
+  for (const field of CUSTOMER_FIELDS) {
+    const [mine, theirs] = [survivor.fieldUpdatedAt[field], duplicate.fieldUpdatedAt[field]];
+    const combined = COMBINED_FIELDS.includes(field) && (field === 'attributes' || !prefer[field]);
+    const time = combined
+      ? [mine, theirs].filter((t): t is string => t !== undefined).sort().at(-1)
+      : survivingSide(field, survivor, duplicate, prefer) === 'survivor' ? mine : theirs;
+    if (time !== undefined) times[field] = time;
+  }
+  return times;
+}
+
+/**
+ * Field survivorship for a merge (the survivor keeps its id and kind), per field:
+ * - names, birth date, lifecycle stage, dealer: the side the caller names in `prefer`; otherwise the
+ *   only non-empty value; otherwise the value set more recently (field times, see fieldsSetBy); on a
+ *   tie the survivor's. The display name is chosen the same way, but one that its side derived from its
+ *   names is derived again from the merged names (so it never disagrees with them);
+ * - roles, emails, phones, addresses: united, the survivor's first (its first address stays primary),
+ *   repeats dropped; with `prefer` that side's list alone;
+ * - attributes: combined key by key; on a key both hold, the survivor's non-empty value, or with
+ *   `prefer.attributes = 'duplicate'` the duplicate's.
+ * Consents, external ids, contacts and the timeline are not chosen here: they all move to the
+ * survivor (the newest consent decision per channel is the current one, whichever side made it).
+ */
+export function survive(survivor: MergeSide, duplicate: MergeSide, prefer: Partial<Record<CustomerField, Side>>): CustomerState {
+  const pickSide = (field: CustomerField): Side => survivingSide(field, survivor, duplicate, prefer);
   const from = (field: CustomerField) => (pickSide(field) === 'survivor' ? survivor.state : duplicate.state)[field];
   const united = <T>(field: 'emails' | 'phones' | 'roles' | 'addresses') =>
     prefer[field] ? (from(field) as T[]) : unique([...survivor.state[field], ...duplicate.state[field]].map((v) => JSON.stringify(v))).map((v) => JSON.parse(v) as T);
@@ -225,12 +267,21 @@ export function survive(
   for (const [key, value] of Object.entries(survivor.state.attributes)) {
     if (!isEmpty(value) && (prefer.attributes !== 'duplicate' || isEmpty(attributes[key]))) attributes[key] = value;
   }
-  return {
+  const names = {
     kind: survivor.state.kind,
-    displayName: from('displayName') as string,
     givenName: from('givenName') as string | null,
     familyName: from('familyName') as string | null,
     organizationName: from('organizationName') as string | null,
+  };
+  // A display name its side derived from its own names follows the merged names; a chosen one stays.
+  const displaySide = pickSide('displayName') === 'survivor' ? survivor.state : duplicate.state;
+  const derived = !prefer.displayName && displaySide.displayName === derivedDisplayName(displaySide);
+  return {
+    kind: names.kind,
+    displayName: (derived ? derivedDisplayName(names) : undefined) ?? displaySide.displayName,
+    givenName: names.givenName,
+    familyName: names.familyName,
+    organizationName: names.organizationName,
     birthDate: from('birthDate') as string | null,
     lifecycleStage: from('lifecycleStage') as LifecycleStage,
     roles: united<PartyRole>('roles'),

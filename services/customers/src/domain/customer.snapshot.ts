@@ -16,5 +16,6 @@ export function snapshotOf(view: CustomerView): CustomerSnapshot {
     country: address?.country ?? null,
     externalIds: view.externalIds,
     consents: Object.fromEntries(Object.entries(view.consents).map(([channel, consent]) => [channel, consent.granted])),
+    version: view.version,
   };
 }

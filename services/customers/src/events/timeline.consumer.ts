@@ -8,12 +8,13 @@ const TIMELINE_EVENTS: readonly EventDefinition[] = [ScoringEvents.tierChanged, 
 export function timelineHandlers(): Record<string, EventHandler> {
   const record: EventHandler = async (trx, event: CloudEvent) => {
     const db = trx as Db;
+    const customer = await db.selectFrom('customer').select(['status', 'merged_into']).where('id', '=', event.subject).executeTakeFirst();
     // What other services report after an erasure (their own clean-up, say "left segment") is about
     // nobody any more: an erased customer's timeline stays empty.
-    const customer = await db.selectFrom('customer').select('status').where('id', '=', event.subject).executeTakeFirst();
     if (customer?.status === 'erased') return;
+    // An event about a merged-away customer (sent before the sender learnt of the merge) goes on the survivor's timeline.
     await addTimelineEntries(db, [
-      { customerId: event.subject, occurredAt: event.time, type: event.type, source: event.source, data: event.data },
+      { customerId: customer?.merged_into ?? event.subject, occurredAt: event.time, type: event.type, source: event.source, data: event.data },
     ]);
   };
   return Object.fromEntries(TIMELINE_EVENTS.map((definition) => [definition.type, record]));

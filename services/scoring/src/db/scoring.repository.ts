@@ -31,7 +31,7 @@ export async function ratesFor(db: ScoringDb, currencies: string[], baseCurrency
   return rates;
 }
 
-/** A customer a batch row names, with the dealer it is assigned to now. */
+/** A customer a batch row names (its final survivor, when the id was merged away), with the dealer it is assigned to now. */
 export interface KnownCustomer {
   id: string;
   dealerId: string | null;
@@ -40,21 +40,31 @@ export interface KnownCustomer {
 /** An external id within its namespace, as `knownCustomers` keys them (a namespace never contains "|"). */
 export const namespacedKey = (namespace: string, system: string, id: string): string => `${namespace}|${system}/${id}`;
 
-/** Which known customers the batch names: by our id, and by external id in any of these namespaces. */
+/**
+ * Which known customers the batch names: by our id, and by external id in any of these namespaces. A
+ * merged-away id (or an external id that pointed at one) resolves to its final survivor: `byId` maps each
+ * id as written to that customer.
+ */
 export async function knownCustomers(db: ScoringDb, ids: string[], externalIds: ExternalId[], namespaces: readonly string[]) {
   const [byId, byExternal] = await Promise.all([
-    ids.length ? db.selectFrom('customer').select(['id', 'dealer_id']).where('id', 'in', ids).execute() : Promise.resolve([]),
+    ids.length
+      ? sql<{ named: string; customer_id: string; dealer_id: string | null }>`
+          select k.named, c.id as customer_id, c.dealer_id from unnest(${ids}::text[]) as k(named)
+          left join ${table('customer_alias')} a on a.merged_id = k.named::uuid
+          join ${table('customer')} c on c.id = coalesce(a.survivor_id, k.named::uuid)`.execute(db).then((r) => r.rows)
+      : Promise.resolve([]),
     externalIds.length
       ? sql<{ namespace: string; system: string; external_id: string; customer_id: string; dealer_id: string | null }>`
-          select e.namespace, e.system, e.external_id, e.customer_id, c.dealer_id from ${table('customer_external_id')} e
+          select e.namespace, e.system, e.external_id, c.id as customer_id, c.dealer_id from ${table('customer_external_id')} e
           join unnest(${externalIds.map((e) => e.system)}::text[], ${externalIds.map((e) => e.id)}::text[]) as k(system, external_id)
             using (system, external_id)
-          left join ${table('customer')} c on c.id = e.customer_id
+          left join ${table('customer_alias')} a on a.merged_id = e.customer_id
+          join ${table('customer')} c on c.id = coalesce(a.survivor_id, e.customer_id)
           where e.namespace = any(${namespaces}::text[])`.execute(db).then((r) => r.rows)
       : Promise.resolve([]),
   ]);
   return {
-    byId: new Map<string, KnownCustomer>(byId.map((c) => [c.id, { id: c.id, dealerId: c.dealer_id }])),
+    byId: new Map<string, KnownCustomer>(byId.map((r) => [r.named, { id: r.customer_id, dealerId: r.dealer_id }])),
     byExternal: new Map<string, KnownCustomer>(byExternal.map((r) => [namespacedKey(r.namespace, r.system, r.external_id), { id: r.customer_id, dealerId: r.dealer_id }])),
   };
 }

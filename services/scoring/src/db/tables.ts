@@ -16,6 +16,21 @@ export interface CustomerTable {
   country: string | null;
   consents: Json<Record<string, boolean>>;
   updated_at: Timestamp;
+  /** The customers service's row version of the snapshot applied last (0: a snapshot without one). */
+  version: Generated<number>;
+}
+
+/** A merged-away customer id and the customer it lives on as (always the final survivor of a chain). */
+export interface CustomerAliasTable {
+  merged_id: string;
+  survivor_id: string;
+  merged_at: Timestamp;
+}
+
+/** An erased customer's id: its late events must not bring it back. */
+export interface ErasedCustomerTable {
+  id: string;
+  erased_at: Timestamp;
 }
 
 export interface CustomerExternalIdTable {
@@ -74,6 +89,8 @@ export interface IngestJobTable {
 export interface ScoringDatabase {
   customer: CustomerTable;
   customer_external_id: CustomerExternalIdTable;
+  customer_alias: CustomerAliasTable;
+  erased_customer: ErasedCustomerTable;
   exchange_rate: ExchangeRateTable;
   transaction: TransactionTable;
   ingest_job: IngestJobTable;

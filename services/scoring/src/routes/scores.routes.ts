@@ -1,6 +1,7 @@
 import { dealerScope, problem, problemResponses, Problems, type App } from '@crm/platform';
 import { z } from 'zod';
 import { authorize } from '../domain/access';
+import { survivorLocation } from './merged-customer';
 import type { ScoringRouteContext } from './route-context';
 
 const tags = ['scores'];
@@ -42,14 +43,16 @@ export function scoreRoutes(app: App, context: ScoringRouteContext): void {
         operationId: 'getCustomerScores',
         tags,
         summary: "A customer's scores: RFM, historical and predicted value, needs, quadrant, tier",
-        description: 'A dealer sees only its own customers (others are 404).',
+        description: 'A dealer sees only its own customers (others are 404). A merged-away id answers 308 to its survivor.',
         params: z.object({ id: z.uuid() }),
-        response: { 200: CustomerScores, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: CustomerScores, 308: z.null(), ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       authorize(request.principal, 'read');
       const { id } = request.params;
+      const moved = await survivorLocation(context.db, request.principal, id, request.url);
+      if (moved) return reply.redirect(moved, 308);
       const customer = await context.db.selectFrom('customer').select(['id', 'dealer_id']).where('id', '=', id).executeTakeFirst();
       const scope = dealerScope(request.principal);
       if (!customer || (scope && customer.dealer_id !== scope)) throw problem(Problems.notFound, `customer ${id} does not exist`);

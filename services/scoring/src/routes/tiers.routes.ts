@@ -6,6 +6,7 @@ import { refreshSegments } from '../domain/segments/segment-membership.service';
 import { assignTiers } from '../domain/tiers/tier-assignment.service';
 import { removeTierOverride, setTierOverride } from '../domain/tiers/tier-override.service';
 import { loadTierSet, replaceTierSet, type TierSet } from '../domain/tiers/tier-set.repository';
+import { survivorLocation } from './merged-customer';
 import type { ScoringRouteContext } from './route-context';
 
 const tags = ['tiers'];
@@ -103,11 +104,13 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
           reason: z.string().trim().min(1).max(500),
           expiresAt: z.iso.datetime({ offset: true }).optional().describe('When the override ends; the next tier assignment then reverts to the rule tier'),
         }),
-        response: { 200: TierOverride, ...problemResponses(400, 401, 403, 404, 422) },
+        response: { 200: TierOverride, 308: z.null(), ...problemResponses(400, 401, 403, 404, 422) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       authorizeRule(request.principal, overrideAccess, 'override tiers');
+      const moved = await survivorLocation(context.db, request.principal, request.params.id, request.url);
+      if (moved) return reply.redirect(moved, 308);
       return context.write((trx) =>
         setTierOverride(trx, tierContext, { customerId: request.params.id, ...request.body, createdBy: request.principal.subject }),
       );
@@ -122,11 +125,13 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
         tags,
         summary: 'End a customer’s tier override now: the tier reverts to the rule tier at once',
         params: z.object({ id: z.uuid() }),
-        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
+        response: { 204: z.null(), 308: z.null(), ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       authorizeRule(request.principal, overrideAccess, 'override tiers');
+      const moved = await survivorLocation(context.db, request.principal, request.params.id, request.url);
+      if (moved) return reply.redirect(moved, 308);
       await context.write((trx) => removeTierOverride(trx, tierContext, request.params.id));
       return reply.code(204).send(null);
     },
@@ -141,11 +146,13 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
         summary: 'A customer’s tier changes, newest first; a dealer sees only its own customers',
         params: z.object({ id: z.uuid() }),
         querystring: PageQuery,
-        response: { 200: pageOf(TierHistoryEntry), ...problemResponses(400, 401, 403, 404) },
+        response: { 200: pageOf(TierHistoryEntry), 308: z.null(), ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       authorize(request.principal, 'read');
+      const moved = await survivorLocation(context.db, request.principal, request.params.id, request.url);
+      if (moved) return reply.redirect(moved, 308);
       if (request.principal.kind === 'dealer') {
         const customer = await context.db.selectFrom('customer').select('dealer_id').where('id', '=', request.params.id).executeTakeFirst();
         if (customer?.dealer_id !== request.principal.dealerId) throw problem(Problems.notFound, `customer ${request.params.id} does not exist`);

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { dealerScope, decodeCursor, documentedAs, NDJSON, ndjsonChunks, PageQuery, pageOf, paginate, problem, problemResponses, Problems, sendsHeaders, type App } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { finalSurvivorOf } from '../db/customer-alias.repository';
 import type { ScoringDb } from '../db/scoring.repository';
 import { assignedToDealer, authorize } from '../domain/access';
 import { checkChunk, IngestSummary, ingestChunk, RowResult, summarise, TransactionInput, writeChunk, type ChunkOutcome, type IngestContext } from '../domain/transaction-ingest.service';
@@ -190,7 +191,8 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
       // A dealer sees the rows of its customers (by their current assignment); someone else's customerId is an empty page.
       if (scope) query = query.where(assignedToDealer('customer_id', scope));
       if (request.query.dealerId) query = query.where('dealer_id', '=', request.query.dealerId);
-      if (request.query.customerId) query = query.where('customer_id', '=', request.query.customerId);
+      // A merged-away id lists its survivor's transactions (they moved there with the merge).
+      if (request.query.customerId) query = query.where('customer_id', '=', await finalSurvivorOf(context.db, request.query.customerId));
       if (after) query = query.where(sql<boolean>`(occurred_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)`);
       const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(request.query.limit + 1).execute();
       return paginate(

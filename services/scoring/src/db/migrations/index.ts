@@ -4,6 +4,7 @@ import { scoresSchema } from './2026-11-23T17-00_scores';
 import { scoreModelVersion } from './2026-11-23T18-00_score-model-version';
 import { coveringCustomerIndex } from './2026-11-23T19-00_covering-customer-index';
 import { externalIdNamespaces } from './2026-11-29T13-00_external-id-namespaces';
+import { customerAliases } from './2026-11-29T16-00_customer-aliases';
 
 export const SCORING_SCHEMA = 'scoring';
 
@@ -16,5 +17,6 @@ export const scoringMigrations: ServiceMigrations = {
     '2026-11-23T18-00_score-model-version': scoreModelVersion,
     '2026-11-23T19-00_covering-customer-index': coveringCustomerIndex,
     '2026-11-29T13-00_external-id-namespaces': externalIdNamespaces,
+    '2026-11-29T16-00_customer-aliases': customerAliases,
   },
 };
