@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { App } from './app';
+import { appLimitsOf, type AppLimits } from './app-limits';
 import type { MessageBus } from './bus';
-import { DEV_INTERNAL_SECRET, type BaseConfig } from './config';
-import { openDatabase, pingDatabase } from './database';
+import { assertPrivateBindWithDevelopmentSecrets, developmentSecretsOf, type BaseConfig } from './config';
+import { openDatabase, pingDatabase, poolGaugeOf } from './database';
 import { createInProcessBus, createKafkaBus } from './messaging';
 import type { Logger } from './logger';
 import { systemRuntime, type Runtime } from './runtime';
@@ -16,6 +17,8 @@ export interface ServiceContext {
   logger: Logger;
   runtime: Runtime;
   config: BaseConfig;
+  /** For `createApp`: URL length, slow-client timeouts and load shedding from the settings (defaults when absent). */
+  limits?: AppLimits;
 }
 
 export interface StartedService {
@@ -29,6 +32,8 @@ export interface ServiceDefinition {
   /** Env var naming its port, and the port when that is unset. */
   portEnv: string;
   defaultPort: number;
+  /** Names of the service's own settings still at their public development default (none when absent). */
+  developmentSecrets?(config: BaseConfig): string[];
   start(context: ServiceContext): Promise<StartedService>;
 }
 
@@ -43,7 +48,14 @@ export interface Infrastructure {
 /** Real PostgreSQL and Kafka when configured, otherwise embedded PGlite and in-process delivery. */
 export function openInfrastructure(config: BaseConfig, logger: Logger): Infrastructure {
   const db = config.DATABASE_URL
-    ? openDatabase({ kind: 'postgres', url: config.DATABASE_URL })
+    ? openDatabase({
+        kind: 'postgres',
+        url: config.DATABASE_URL,
+        poolSize: config.DB_POOL_SIZE,
+        acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+        statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+        idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      })
     : openDatabase({ kind: 'embedded', dataDir: path.resolve(config.DATA_DIR, 'pglite') });
   const bus = config.KAFKA_BROKERS
     ? createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: 'crm', topicPrefix: config.KAFKA_TOPIC_PREFIX, logger })
@@ -79,8 +91,11 @@ export async function runServices(
 ): Promise<{ close(): Promise<void>; ports: Record<string, number> }> {
   const { config, logger } = options;
   const env = options.env ?? process.env;
-  if (config.CRM_INTERNAL_SECRET === DEV_INTERNAL_SECRET) logger.warn('CRM_INTERNAL_SECRET is the development default');
+  const developmentSecrets = [...developmentSecretsOf(config), ...definitions.flatMap((definition) => definition.developmentSecrets?.(config) ?? [])];
+  assertPrivateBindWithDevelopmentSecrets(config.HOST, developmentSecrets);
+  if (developmentSecrets.length > 0) logger.warn({ developmentSecrets, host: config.HOST }, 'development secrets in use: listening on loopback only');
   const infrastructure = openInfrastructure(config, logger);
+  const limits = appLimitsOf(config, poolGaugeOf(infrastructure.db));
   logger.info(infrastructure.mode, 'infrastructure opened');
   const started: StartedService[] = [];
   const ports: Record<string, number> = {};
@@ -92,6 +107,7 @@ export async function runServices(
         logger: logger.child({ service: definition.name }),
         runtime: systemRuntime,
         config,
+        limits,
       });
       started.push(service);
       await service.app.listen({ host: config.HOST, port: portOf(definition, env) });

@@ -1,0 +1,161 @@
+import { connect } from 'node:net';
+import { z } from 'zod';
+import { createApp, type App } from '../src/app';
+import { APP_LIMIT_DEFAULTS } from '../src/app-limits';
+import { createLogger } from '../src/logger';
+
+/**
+ * Every answer a client can provoke before or around the routes, over a real socket: what Node's
+ * parser refuses, what Fastify's router and body parsers refuse, and that the process keeps serving.
+ */
+let app: App;
+let port: number;
+
+beforeAll(async () => {
+  app = await createApp({
+    name: 'framework-errors-test',
+    logger: createLogger({ name: 'framework-errors-test', level: 'silent' }),
+    limits: { ...APP_LIMIT_DEFAULTS, headersTimeoutMs: 1000 },
+  });
+  app.get('/v1/things/:id', { schema: { params: z.object({ id: z.string() }) } }, async (request) => ({ id: request.params.id }));
+  app.post('/v1/things', { schema: { body: z.object({ name: z.string() }) } }, async (request) => request.body);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+});
+afterAll(async () => {
+  await app.close();
+});
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Writes `request` as is on a fresh connection; resolves with what came back when the server closed (or after `waitMs`). */
+function rawRequest(request: string | Buffer, { waitMs = 10_000 } = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const chunks: Buffer[] = [];
+    const finish = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      const text = Buffer.concat(chunks).toString('latin1');
+      const [head = '', ...rest] = text.split('\r\n\r\n');
+      const [statusLine = '', ...headerLines] = head.split('\r\n');
+      const headers = Object.fromEntries(
+        headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
+    };
+    const timer = setTimeout(finish, waitMs);
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('close', finish);
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? finish() : reject(error)));
+    socket.write(request);
+  });
+}
+
+const get = (target: string, headers = '') => `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${headers}\r\n`;
+
+function expectProblem(response: RawResponse, status: number, type: string): void {
+  expect({ status: response.status, contentType: response.headers['content-type'] }).toEqual({
+    status,
+    contentType: 'application/problem+json; charset=utf-8',
+  });
+  expect(JSON.parse(response.body)).toMatchObject({ type: `urn:crm:problem:${type}`, status });
+}
+
+async function expectStillServing(): Promise<void> {
+  const response = await rawRequest(get('/v1/things/still-here'));
+  expect(response.status).toBe(200);
+  expect(JSON.parse(response.body)).toEqual({ id: 'still-here' });
+}
+
+describe('errors from the HTTP parser, before any route', () => {
+  it('answers a URL over the limit but inside the 16 KiB head with 414', async () => {
+    expectProblem(await rawRequest(get(`/v1/things/x?q=${'a'.repeat(9000)}`)), 414, 'uri-too-long');
+    expectProblem(await rawRequest(get(`/v1/${'a'.repeat(9000)}`)), 414, 'uri-too-long');
+    await expectStillServing();
+  });
+
+  it('answers a URL longer than the whole 16 KiB head with 414 too', async () => {
+    expectProblem(await rawRequest(get(`/v1/things/x?q=${'a'.repeat(40_000)}`)), 414, 'uri-too-long');
+    await expectStillServing();
+  });
+
+  it('serves a URL just inside the limit', async () => {
+    const url = `/v1/things/x?q=${'b'.repeat(APP_LIMIT_DEFAULTS.maxUrlBytes - '/v1/things/x?q='.length)}`;
+    expect(url).toHaveLength(APP_LIMIT_DEFAULTS.maxUrlBytes);
+    const response = await rawRequest(get(url));
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ id: 'x' });
+  });
+
+  it('answers headers over 16 KiB with 431', async () => {
+    expectProblem(await rawRequest(get('/v1/things/x', `X-Big: ${'h'.repeat(20_000)}\r\n`)), 431, 'headers-too-large');
+    expectProblem(
+      await rawRequest(get('/v1/things/x', Array.from({ length: 400 }, (_, i) => `X-Many-${i}: ${'v'.repeat(40)}\r\n`).join(''))),
+      431,
+      'headers-too-large',
+    );
+    await expectStillServing();
+  });
+
+  it.each([
+    ['a garbage request line', 'THIS IS NOT HTTP\r\n\r\n'],
+    ['binary noise', Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x0d, 0x0a, 0x0d, 0x0a])],
+    ['a space in the path', 'GET /v1/things/a b HTTP/1.1\r\nHost: localhost\r\n\r\n'],
+    ['a header without a colon', 'GET /v1/things/x HTTP/1.1\r\nHost: localhost\r\nBroken header\r\n\r\n'],
+    ['two Content-Lengths that disagree', 'POST /v1/things HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!'],
+    ['a bad chunk size', 'POST /v1/things HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'],
+  ])('answers %s with 400', async (_case, request) => {
+    expectProblem(await rawRequest(request), 400, 'malformed-request');
+    await expectStillServing();
+  });
+
+  it('answers a client that does not finish its request head in time with 408 and closes the connection', async () => {
+    const started = Date.now();
+    const response = await rawRequest('GET /v1/things/slow HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
+    expectProblem(response, 408, 'request-timeout');
+    expect(Date.now() - started).toBeLessThan(5000);
+    await expectStillServing();
+  });
+});
+
+describe('errors from the framework, as problem+json', () => {
+  it('answers a path with a broken percent-encoding with 400', async () => {
+    expectProblem(await rawRequest(get('/v1/things/%E0%A4%A')), 400, 'malformed-request');
+  });
+
+  it('serves a long percent-encoded path parameter (an external id of 200 characters)', async () => {
+    const id = 'é'.repeat(200);
+    const response = await rawRequest(get(`/v1/things/${encodeURIComponent(id)}`));
+    expect(response.status).toBe(200);
+    expect(JSON.parse(Buffer.from(response.body, 'latin1').toString('utf8'))).toEqual({ id });
+  });
+
+  it('answers an unknown route or method with 404', async () => {
+    expectProblem(await rawRequest(get('/v1/nothing-here')), 404, 'not-found');
+    expectProblem(await rawRequest('DELETE /v1/things HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'), 404, 'not-found');
+  });
+
+  it.each([
+    ['an unsupported content type', 'text/csv', 'a,b', 415, 'unsupported-media-type'],
+    ['malformed JSON', 'application/json', '{"name":', 400, 'malformed-json'],
+    ['an empty JSON body', 'application/json', '', 400, 'malformed-json'],
+    ['an invalid body', 'application/json', '{"name":1}', 400, 'validation'],
+    ['a body over the limit', 'application/json', JSON.stringify({ name: 'n'.repeat(1024 * 1024 + 10) }), 413, 'payload-too-large'],
+  ])('answers %s', async (_case, contentType, body, status, type) => {
+    const request = `POST /v1/things HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    expectProblem(await rawRequest(request), status, type);
+  });
+
+  it('answers a body shorter than its Content-Length, once the client gives up, without harm', async () => {
+    const socketResponse = await rawRequest('POST /v1/things HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na', { waitMs: 500 });
+    // Nothing was answered yet (the server waits for the rest), and nothing broke.
+    expect(Number.isNaN(socketResponse.status)).toBe(true);
+    await expectStillServing();
+  });
+});
