@@ -114,6 +114,18 @@ export async function allowLongStatements(trx: Kysely<any>): Promise<void> {
   await sql`select set_config('statement_timeout', '0', true)`.execute(trx);
 }
 
+/** The same for work that cannot run in a transaction (VACUUM): on one connection, its setting restored after. */
+export async function withoutStatementTimeout<T>(db: Kysely<any>, work: (connection: Kysely<any>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql`set statement_timeout = 0`.execute(connection);
+    try {
+      return await work(connection);
+    } finally {
+      await sql`reset statement_timeout`.execute(connection);
+    }
+  });
+}
+
 const SQLSTATE_STATEMENT_CANCELED = '57014';
 const SQLSTATE_IDLE_IN_TRANSACTION_TIMEOUT = '25P03';
 /** too_many_connections, admin/crash shutdown, cannot connect now. */

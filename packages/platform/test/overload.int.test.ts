@@ -2,7 +2,7 @@ import { createTestDatabase, eventually, type TestDatabase } from '@crm/testkit'
 import { sql, type Kysely } from 'kysely';
 import { createApp, type App } from '../src/app';
 import { APP_LIMIT_DEFAULTS, type AppLimits } from '../src/app-limits';
-import { openDatabase, poolGaugeOf, type DatabaseTarget } from '../src/database';
+import { allowLongStatements, openDatabase, poolGaugeOf, withoutStatementTimeout, type DatabaseTarget } from '../src/database';
 import { createLogger } from '../src/logger';
 
 /**
@@ -139,13 +139,15 @@ describe('pool and statement timeouts', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/ping' })).statusCode).toBe(200);
   });
 
-  it('lets a whole-base job lift the statement timeout for its own transaction only', async () => {
+  it('lets a whole-base job lift the statement timeout for its own transaction or connection only', async () => {
     const { db } = await serviceWith({ statementTimeoutMs: 200, poolSize: 1 });
-    const { allowLongStatements } = await import('../src/database');
     await db.transaction().execute(async (trx) => {
       await allowLongStatements(trx);
       await sql`select pg_sleep(0.5)`.execute(trx);
     });
+    await expect(sql`select pg_sleep(0.5)`.execute(db)).rejects.toMatchObject({ code: '57014' });
+    // Outside a transaction (VACUUM) on one connection, the session's own timeout back afterwards.
+    await withoutStatementTimeout(db, (connection) => sql`select pg_sleep(0.5)`.execute(connection));
     await expect(sql`select pg_sleep(0.5)`.execute(db)).rejects.toMatchObject({ code: '57014' });
   });
 
