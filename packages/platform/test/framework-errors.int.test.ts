@@ -159,3 +159,72 @@ describe('errors from the framework, as problem+json', () => {
     await expectStillServing();
   });
 });
+
+describe('slow clients', () => {
+  /** Headers within 1 s; the whole request within `requestTimeoutMs`. */
+  async function appWith(requestTimeoutMs: number): Promise<{ app: App; port: number }> {
+    const slowApp = await createApp({
+      name: 'slow-clients-test',
+      logger: createLogger({ name: 'slow-clients-test', level: 'silent' }),
+      limits: { ...APP_LIMIT_DEFAULTS, headersTimeoutMs: 1000, requestTimeoutMs },
+    });
+    slowApp.post('/v1/uploads', async (request) => {
+      let bytes = 0;
+      for await (const chunk of request.body as AsyncIterable<Buffer>) bytes += chunk.length;
+      return { bytes };
+    });
+    await slowApp.listen({ host: '127.0.0.1', port: 0 });
+    const address = slowApp.server.address();
+    return { app: slowApp, port: typeof address === 'object' && address ? address.port : 0 };
+  }
+
+  /** Sends the request head, then `parts` body chunks `everyMs` apart (chunked), then the end; resolves with the raw answer. */
+  function trickle(target: number, parts: number, everyMs: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port: target });
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)));
+      socket.write('POST /v1/uploads HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n');
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (socket.destroyed) return clearInterval(timer);
+        if (sent === parts) {
+          clearInterval(timer);
+          socket.write('0\r\n\r\n');
+          return;
+        }
+        sent += 1;
+        const line = '{"line":1}\n';
+        socket.write(`${line.length.toString(16)}\r\n${line}\r\n`);
+      }, everyMs);
+    });
+  }
+
+  it('lets an upload that keeps streaming run past the headers timeout when the request timeout is off', async () => {
+    const { app: slowApp, port: slowPort } = await appWith(0);
+    try {
+      const answer = await trickle(slowPort, 8, 300);
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      expect(answer).toContain('{"bytes":88}');
+    } finally {
+      await slowApp.close();
+    }
+  });
+
+  it('cuts a request whose body does not arrive within the request timeout with 408, and keeps serving', async () => {
+    const { app: slowApp, port: slowPort } = await appWith(1500);
+    try {
+      const started = Date.now();
+      const answer = await trickle(slowPort, 100, 500);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toContain('application/problem+json');
+      expect(answer).toContain('"type":"urn:crm:problem:request-timeout"');
+      expect(await trickle(slowPort, 1, 10)).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      await slowApp.close();
+    }
+  });
+});
