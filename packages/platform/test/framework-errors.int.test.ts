@@ -19,6 +19,11 @@ beforeAll(async () => {
   });
   app.get('/v1/things/:id', { schema: { params: z.object({ id: z.string() }) } }, async (request) => ({ id: request.params.id }));
   app.post('/v1/things', { schema: { body: z.object({ name: z.string() }) } }, async (request) => request.body);
+  // What plugins throw (content negotiation, method checks): an error with a status only.
+  app.get('/v1/status/:status', async (request) => {
+    const status = Number((request.params as { status: string }).status);
+    throw Object.assign(new Error(`plugin said ${status}`), { statusCode: status });
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   port = typeof address === 'object' && address ? address.port : 0;
@@ -136,6 +141,25 @@ describe('errors from the framework, as problem+json', () => {
     expect(JSON.parse(Buffer.from(response.body, 'latin1').toString('utf8'))).toEqual({ id });
   });
 
+  it.each([
+    [405, 'method-not-allowed'],
+    [406, 'not-acceptable'],
+    [408, 'request-timeout'],
+    [415, 'unsupported-media-type'],
+    [418, 'http-418'],
+    [503, 'unavailable'],
+  ])('answers an error with status %s from a plugin as %s', async (status, type) => {
+    const response = await rawRequest(get(`/v1/status/${status}`));
+    expectProblem(response, status, type);
+    if (status === 503) expect(response.headers['retry-after']).toBe('5');
+  });
+
+  it('keeps an unexpected 5xx opaque', async () => {
+    const response = await rawRequest(get('/v1/status/502'));
+    expectProblem(response, 500, 'internal');
+    expect(response.body).not.toContain('plugin said');
+  });
+
   it('answers an unknown route or method with 404', async () => {
     expectProblem(await rawRequest(get('/v1/nothing-here')), 404, 'not-found');
     expectProblem(await rawRequest('DELETE /v1/things HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'), 404, 'not-found');
@@ -226,5 +250,44 @@ describe('slow clients', () => {
     } finally {
       await slowApp.close();
     }
+  });
+});
+
+describe('shutting down', () => {
+  it('answers a request that arrives on a kept-alive connection while the app closes with 503 problem+json and Connection: close', async () => {
+    const closingApp = await createApp({ name: 'closing-test', logger: createLogger({ name: 'closing-test', level: 'silent' }) });
+    let markStarted = () => undefined as void;
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    closingApp.get('/v1/slow', async () => {
+      markStarted();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { done: true };
+    });
+    await closingApp.listen({ host: '127.0.0.1', port: 0 });
+    const address = closingApp.server.address();
+    const closingPort = typeof address === 'object' && address ? address.port : 0;
+
+    const request = 'GET /v1/slow HTTP/1.1\r\nHost: localhost\r\n\r\n';
+    const answers: string[] = [];
+    const connectionClosed = new Promise<void>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: closingPort });
+      socket.on('data', (chunk) => {
+        answers.push(chunk.toString('latin1'));
+        // The first answer came while the app was closing; the next request on this connection meets the closing app.
+        if (answers.length === 1) socket.write(request);
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve());
+      socket.write(request);
+    });
+    await started;
+    await Promise.all([closingApp.close(), connectionClosed]);
+    const [first = '', second = ''] = answers;
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    expect(second).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second).toMatch(/content-type: application\/problem\+json; charset=utf-8/i);
+    expect(second).toMatch(/connection: close/i);
+    expect(second).toMatch(/retry-after: 5/i);
+    expect(second).toContain('"type":"urn:crm:problem:unavailable"');
   });
 });
