@@ -1,12 +1,13 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
+import type { z } from 'zod';
 import type { App } from './app';
 import { appLimitsOf, type AppLimits } from './app-limits';
 import type { MessageBus } from './bus';
-import { assertPrivateBindWithDevelopmentSecrets, developmentSecretsOf, type BaseConfig } from './config';
+import { assertPrivateBindWithDevelopmentSecrets, ConfigError, developmentSecretsOf, loadConfig, type BaseConfig } from './config';
 import { openDatabase, pingDatabase, poolGaugeOf } from './database';
 import { createInProcessBus, createKafkaBus } from './messaging';
-import type { Logger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { systemRuntime, type Runtime } from './runtime';
 
 /** What a service is handed to build itself: injected, never global. */
@@ -147,4 +148,30 @@ export async function runServices(
     });
   }
   return { close, ports };
+}
+
+/**
+ * A process's entry point (`main.ts`): loads the config with `schema`, runs the services, and exits 1 when
+ * either fails — a configuration problem (invalid settings, a public bind with development secrets)
+ * printed plainly on stderr, anything else logged.
+ */
+export function runMain(name: string, definitions: ServiceDefinition[], schema: z.ZodType<BaseConfig>): void {
+  const refuse = (error: unknown) => {
+    if (!(error instanceof ConfigError)) return false;
+    process.stderr.write(`${name}: ${error.message}\n`);
+    process.exit(1);
+  };
+  let config: BaseConfig;
+  try {
+    config = loadConfig(schema);
+  } catch (error) {
+    if (!refuse(error)) throw error;
+    return;
+  }
+  const logger = createLogger({ name, level: config.LOG_LEVEL });
+  runServices(definitions, { config, logger }).catch((error: unknown) => {
+    if (refuse(error)) return;
+    logger.fatal({ err: error }, `${name} failed to start`);
+    process.exit(1);
+  });
 }
