@@ -97,6 +97,9 @@ export async function runServices(
   if (developmentSecrets.length > 0) logger.warn({ developmentSecrets, host: config.HOST }, 'development secrets in use: listening on loopback only');
   const infrastructure = openInfrastructure(config, logger);
   const limits = appLimitsOf(config, poolGaugeOf(infrastructure.db));
+  // Embedded PGlite runs every query on the event loop: lag there is the database at work (a start-up's
+  // migrations block it for seconds), not overload, and shedding would only refuse the one local user.
+  if (infrastructure.mode.database === 'embedded') limits.maxEventLoopDelayMs = 0;
   logger.info(infrastructure.mode, 'infrastructure opened');
   const started: StartedService[] = [];
   const ports: Record<string, number> = {};
