@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import path from 'node:path';
 import { customersService } from '@crm/customers';
 import { gatewayService } from '@crm/gateway';
 import { scoringService } from '@crm/scoring';
@@ -78,5 +80,29 @@ describe('runServices with private secrets', () => {
     } finally {
       await suite.close();
     }
+  });
+});
+
+describe('a service process started with development secrets on a public HOST', () => {
+  const repoRoot = path.resolve(__dirname, '../../..');
+
+  /** Runs a service's main.ts as `pnpm --filter … start` does; resolves with its exit code and stderr. */
+  function runMain(main: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((resolve) => {
+      const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url, ...env };
+      delete childEnv.KAFKA_BROKERS;
+      const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), main], { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+  }
+
+  it('exits 1 with a plain message naming the secrets, before listening', async () => {
+    const port = await freePort();
+    const gateway = await runMain('services/gateway/src/main.ts', { HOST: '0.0.0.0', PORT: String(port), CRM_INTERNAL_SECRET: PRIVATE_SECRET });
+    expect(gateway.code).toBe(1);
+    expect(gateway.stderr).toContain('gateway: refusing to listen on HOST=0.0.0.0 with development secrets (CRM_JWT_SECRET, CRM_ADMIN_API_KEY)');
+    expect(await accepts('127.0.0.1', port)).toBe(false);
   });
 });
