@@ -13,10 +13,20 @@ import {
 } from 'fastify-type-provider-zod';
 import { Registry, Histogram, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
+import {
+  APP_LIMIT_DEFAULTS,
+  clientErrorHandlerOf,
+  registerLoadShedding,
+  registerUrlLimit,
+  serverOptionsOf,
+  withRetryAfter,
+  type AppLimits,
+} from './app-limits';
+import { databaseProblemOf } from './database';
 import type { Logger } from './logger';
 import { openApiDocumentTransform } from './openapi-conventions';
 import { verifyPrincipal } from './principal';
-import { problem, ProblemError, Problems, type FieldError } from './problems';
+import { problem, ProblemError, Problems, type FieldError, type ProblemType } from './problems';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,6 +61,8 @@ export interface AppOptions {
   readiness?: ReadinessCheck[];
   /** Largest JSON body in bytes (default 1 MiB); bulk routes raise it for themselves. */
   bodyLimit?: number;
+  /** URL length, slow-client timeouts and load shedding; the host builds them from its settings (`ServiceContext.limits`). */
+  limits?: AppLimits;
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -91,9 +103,26 @@ function fieldErrorsOf(error: FastifyError): FieldError[] {
   });
 }
 
+/** Framework errors by status, for those without a code of their own below. */
+const PROBLEM_OF_STATUS: Record<number, ProblemType> = {
+  400: Problems.malformedRequest,
+  404: Problems.notFound,
+  405: Problems.methodNotAllowed,
+  406: Problems.notAcceptable,
+  408: Problems.requestTimeout,
+  413: Problems.payloadTooLarge,
+  414: Problems.uriTooLong,
+  415: Problems.unsupportedMediaType,
+  429: Problems.rateLimited,
+  431: Problems.headersTooLarge,
+  503: Problems.unavailable,
+};
+
 /** Maps anything thrown to a problem; unknown errors become an opaque 500. */
 function toProblem(error: FastifyError): ProblemError {
   if (error instanceof ProblemError) return error;
+  const unavailable = databaseProblemOf(error);
+  if (unavailable) return unavailable;
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = fieldErrorsOf(error);
     return problem(Problems.validation, errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
@@ -105,15 +134,23 @@ function toProblem(error: FastifyError): ProblemError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem(Problems.payloadTooLarge, error.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem(Problems.unsupportedMediaType, error.message);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_BAD_URL':
+      return problem(Problems.malformedRequest, error.message);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return problem(Problems.uriTooLong, 'a path segment is too long');
     default:
       break;
   }
   if (error instanceof SyntaxError && error.statusCode === 400) return problem(Problems.malformedJson, error.message);
   if (error.statusCode === 404) return problem(Problems.notFound);
-  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500 && !isResponseSerializationError(error)) {
-    return new ProblemError({ type: `urn:crm:problem:http-${error.statusCode}`, status: error.statusCode, title: error.message });
+  const status = error.statusCode;
+  if (status && ((status >= 400 && status < 500) || status === 503) && !isResponseSerializationError(error)) {
+    const known = PROBLEM_OF_STATUS[status];
+    return known
+      ? problem(known, error.message)
+      : new ProblemError({ type: `urn:crm:problem:http-${status}`, status, title: error.message });
   }
   return problem(Problems.internal);
 }
@@ -130,6 +167,8 @@ export function sendProblem(reply: FastifyReply, error: ProblemError, request: F
  * request ids and trace context in the logs, health, readiness and Prometheus metrics. Never listens.
  */
 export async function createApp(options: AppOptions): Promise<App> {
+  const limits = options.limits ?? APP_LIMIT_DEFAULTS;
+  const server = serverOptionsOf(limits);
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -137,7 +176,19 @@ export async function createApp(options: AppOptions): Promise<App> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    // External ids reach paths percent-encoded (200 characters may take 600); the URL limit bounds the rest.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    http: server,
+    requestTimeout: server.requestTimeout,
+    keepAliveTimeout: server.keepAliveTimeout,
+    // Answered below as problem+json, like every error, instead of Fastify's plain JSON.
+    return503OnClosing: false,
+    clientErrorHandler: clientErrorHandlerOf(limits, (details, message) => options.logger.debug(details, message)),
+    frameworkErrors: (error, request, reply) => {
+      const mapped = toProblem(error);
+      request.log.info({ problem: mapped.problem.type, detail: mapped.detail }, 'request rejected');
+      void sendProblem(reply, mapped, request);
+    },
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;
 
   // Streamed bodies (NDJSON) reach the route as a stream and are validated there, line by line.
@@ -170,6 +221,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     request.log = request.log.child({ traceId: trace.traceId });
     void reply.header('x-request-id', request.id);
   });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    void reply.header('connection', 'close');
+    throw problem(Problems.unavailable, 'the service is shutting down');
+  });
+  registerUrlLimit(app, limits);
+  await registerLoadShedding(app, limits);
 
   if (options.principalSecret) {
     const secret = options.principalSecret;
@@ -182,6 +244,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     const mapped = toProblem(error);
     if (mapped.problem.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ problem: mapped.problem.type, detail: mapped.detail }, 'request rejected');
+    withRetryAfter(reply, mapped, limits);
     return sendProblem(reply, mapped, request);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
+import type { z } from 'zod';
 import type { App } from './app';
+import { appLimitsOf, type AppLimits } from './app-limits';
 import type { MessageBus } from './bus';
-import { DEV_INTERNAL_SECRET, type BaseConfig } from './config';
-import { openDatabase, pingDatabase } from './database';
+import { assertPrivateBindWithDevelopmentSecrets, ConfigError, developmentSecretsOf, loadConfig, type BaseConfig } from './config';
+import { openDatabase, pingDatabase, poolGaugeOf } from './database';
 import { createInProcessBus, createKafkaBus } from './messaging';
-import type { Logger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { systemRuntime, type Runtime } from './runtime';
 
 /** What a service is handed to build itself: injected, never global. */
@@ -16,6 +18,8 @@ export interface ServiceContext {
   logger: Logger;
   runtime: Runtime;
   config: BaseConfig;
+  /** For `createApp`: URL length, slow-client timeouts and load shedding from the settings (defaults when absent). */
+  limits?: AppLimits;
 }
 
 export interface StartedService {
@@ -29,6 +33,8 @@ export interface ServiceDefinition {
   /** Env var naming its port, and the port when that is unset. */
   portEnv: string;
   defaultPort: number;
+  /** Names of the service's own settings still at their public development default (none when absent). */
+  developmentSecrets?(config: BaseConfig): string[];
   start(context: ServiceContext): Promise<StartedService>;
 }
 
@@ -43,7 +49,14 @@ export interface Infrastructure {
 /** Real PostgreSQL and Kafka when configured, otherwise embedded PGlite and in-process delivery. */
 export function openInfrastructure(config: BaseConfig, logger: Logger): Infrastructure {
   const db = config.DATABASE_URL
-    ? openDatabase({ kind: 'postgres', url: config.DATABASE_URL })
+    ? openDatabase({
+        kind: 'postgres',
+        url: config.DATABASE_URL,
+        poolSize: config.DB_POOL_SIZE,
+        acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+        statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+        idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      })
     : openDatabase({ kind: 'embedded', dataDir: path.resolve(config.DATA_DIR, 'pglite') });
   const bus = config.KAFKA_BROKERS
     ? createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: 'crm', topicPrefix: config.KAFKA_TOPIC_PREFIX, logger })
@@ -79,8 +92,14 @@ export async function runServices(
 ): Promise<{ close(): Promise<void>; ports: Record<string, number> }> {
   const { config, logger } = options;
   const env = options.env ?? process.env;
-  if (config.CRM_INTERNAL_SECRET === DEV_INTERNAL_SECRET) logger.warn('CRM_INTERNAL_SECRET is the development default');
+  const developmentSecrets = [...developmentSecretsOf(config), ...definitions.flatMap((definition) => definition.developmentSecrets?.(config) ?? [])];
+  assertPrivateBindWithDevelopmentSecrets(config.HOST, developmentSecrets);
+  if (developmentSecrets.length > 0) logger.warn({ developmentSecrets, host: config.HOST }, 'development secrets in use: listening on loopback only');
   const infrastructure = openInfrastructure(config, logger);
+  const limits = appLimitsOf(config, poolGaugeOf(infrastructure.db));
+  // Embedded PGlite runs every query on the event loop: lag there is the database at work (a start-up's
+  // migrations block it for seconds), not overload, and shedding would only refuse the one local user.
+  if (infrastructure.mode.database === 'embedded') limits.maxEventLoopDelayMs = 0;
   logger.info(infrastructure.mode, 'infrastructure opened');
   const started: StartedService[] = [];
   const ports: Record<string, number> = {};
@@ -92,6 +111,7 @@ export async function runServices(
         logger: logger.child({ service: definition.name }),
         runtime: systemRuntime,
         config,
+        limits,
       });
       started.push(service);
       await service.app.listen({ host: config.HOST, port: portOf(definition, env) });
@@ -131,4 +151,30 @@ export async function runServices(
     });
   }
   return { close, ports };
+}
+
+/**
+ * A process's entry point (`main.ts`): loads the config with `schema`, runs the services, and exits 1 when
+ * either fails — a configuration problem (invalid settings, a public bind with development secrets)
+ * printed plainly on stderr, anything else logged.
+ */
+export function runMain(name: string, definitions: ServiceDefinition[], schema: z.ZodType<BaseConfig>): void {
+  const refuse = (error: unknown) => {
+    if (!(error instanceof ConfigError)) return false;
+    process.stderr.write(`${name}: ${error.message}\n`);
+    process.exit(1);
+  };
+  let config: BaseConfig;
+  try {
+    config = loadConfig(schema);
+  } catch (error) {
+    if (!refuse(error)) throw error;
+    return;
+  }
+  const logger = createLogger({ name, level: config.LOG_LEVEL });
+  runServices(definitions, { config, logger }).catch((error: unknown) => {
+    if (refuse(error)) return;
+    logger.fatal({ err: error }, `${name} failed to start`);
+    process.exit(1);
+  });
 }

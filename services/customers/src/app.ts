@@ -36,6 +36,7 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
     name: 'customers',
     description: 'Customer master data: persons, organizations, dealers, external ids, duplicates, consent, timeline, GDPR.',
     logger,
+    limits: context.limits,
     principalSecret: config.CRM_INTERNAL_SECRET,
     readiness: [
       { name: 'database', check: async () => void (await db.selectFrom('dealer').select('id').limit(1).execute()) },

@@ -1,9 +1,4 @@
-import { baseConfigSchema, createLogger, loadConfig, runServices } from '@crm/platform';
+import { baseConfigSchema, runMain } from '@crm/platform';
 import { customersService } from './index';
 
-const config = loadConfig(baseConfigSchema);
-const logger = createLogger({ name: 'customers', level: config.LOG_LEVEL });
-runServices([customersService], { config, logger }).catch((error: unknown) => {
-  logger.fatal({ err: error }, 'customers failed to start');
-  process.exit(1);
-});
+runMain('customers', [customersService], baseConfigSchema);

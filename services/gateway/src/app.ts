@@ -57,6 +57,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     name: 'gateway',
     description: DESCRIPTION,
     logger,
+    limits: deps.limits,
     readiness: [{ name: 'database', check: () => pingDatabase(deps.db) }],
   });
   registerAuthentication(app, authenticator);

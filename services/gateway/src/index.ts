@@ -1,6 +1,6 @@
 import type { ServiceContext, ServiceDefinition } from '@crm/platform';
 import { buildGateway, type Gateway } from './app';
-import { DEV_ADMIN_API_KEY, gatewayConfigOf } from './config';
+import { DEV_ADMIN_API_KEY, DEV_JWT_SECRET, gatewayConfigOf } from './config';
 
 export { buildGateway, type Gateway, type GatewayDeps } from './app';
 export { gatewayConfigSchema, gatewayConfigOf, type GatewayConfig } from './config';
@@ -26,5 +26,12 @@ export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   portEnv: 'PORT',
   defaultPort: 8080,
+  developmentSecrets: (host) => {
+    const config = gatewayConfigOf(host);
+    return [
+      ...(config.CRM_JWT_SECRET === DEV_JWT_SECRET ? ['CRM_JWT_SECRET'] : []),
+      ...(config.CRM_ADMIN_API_KEY === DEV_ADMIN_API_KEY ? ['CRM_ADMIN_API_KEY'] : []),
+    ];
+  },
   start: startGateway,
 };

@@ -40,6 +40,7 @@ export async function buildScoringService(context: ServiceContext): Promise<Star
     name: 'scoring',
     description: 'Segmentation and scoring: transactions in, RFM, CLV, tiers and segments out.',
     logger,
+    limits: context.limits,
     principalSecret: config.CRM_INTERNAL_SECRET,
     readiness: [
       { name: 'database', check: async () => void (await db.selectFrom('exchange_rate').select('currency').limit(1).execute()) },

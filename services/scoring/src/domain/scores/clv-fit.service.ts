@@ -1,4 +1,4 @@
-import { lockForTransaction, problem, Problems, type Runtime } from '@crm/platform';
+import { allowLongStatements, lockForTransaction, problem, Problems, type Runtime } from '@crm/platform';
 import type { Selectable } from 'kysely';
 import { ScoringLocks, type ScoringDb } from '../../db/scoring.repository';
 import type { ClvModelTable } from '../../db/tables';
@@ -22,6 +22,7 @@ export async function fitClvModel(
 ): Promise<ClvModelRow> {
   const today = runtime.now().toISOString().slice(0, 10);
   if (calibrationEnd > today) throw problem(Problems.unprocessable, `calibrationEnd ${calibrationEnd} lies in the future (today is ${today} UTC)`);
+  await allowLongStatements(trx);
   const summaries = await calibrationSummaries(trx, calibrationEnd, timeUnit);
   if (summaries.length === 0) throw problem(Problems.unprocessable, `no sale of a known customer on or before calibrationEnd ${calibrationEnd}`);
   const bgNbd = fitBgNbd(summaries);

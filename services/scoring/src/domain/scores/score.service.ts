@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { allowLongStatements } from '@crm/platform';
 import type { ScoringDb } from '../../db/scoring.repository';
 import {
   bgNbdExpectedTransactions,
@@ -91,6 +92,8 @@ export async function recomputeScores(trx: ScoringDb, options: RecomputeOptions)
   const at = now.toISOString();
   const only = (column: string) => (customerIds ? sql`and ${sql.ref(column)} = any(${[...customerIds]}::uuid[])` : sql``);
   const since = sql`(${at}::timestamptz - make_interval(days => ${windowDays}))`;
+  // Reads the whole window's transactions even for a few customers (the quintiles are the base's).
+  await allowLongStatements(trx);
 
   // Computed into temporary tables first (no WAL, dropped at commit), so each score row is written once below.
   await sql`drop table if exists pg_temp.score_calc, pg_temp.clv_calc`.execute(trx);

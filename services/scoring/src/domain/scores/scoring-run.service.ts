@@ -1,4 +1,4 @@
-import { lockForTransaction, type Logger, type Outbox, type Runtime } from '@crm/platform';
+import { lockForTransaction, withoutStatementTimeout, type Logger, type Outbox, type Runtime } from '@crm/platform';
 import { Cron } from 'croner';
 import { sql, type Selectable } from 'kysely';
 import { ScoringLocks, type ScoringDb } from '../../db/scoring.repository';
@@ -63,7 +63,7 @@ export async function executeRun(context: RunContext, runId: string): Promise<vo
     await step({ status: 'running', step: 'scores', started_at: runtime.now().toISOString() });
     // Marks freshly ingested pages all-visible and refreshes the statistics, so the aggregations read the
     // covering index alone (cheap when autovacuum got there first). Outside any transaction, as VACUUM must be.
-    await sql`vacuum (analyze) scoring.transaction`.execute(db);
+    await withoutStatementTimeout(db, (connection) => sql`vacuum (analyze) scoring.transaction`.execute(connection));
     const options = recomputeOptionsOf(context.config, runtime.now());
     const { scored } = await context.write((trx) => recomputeScores(trx, options));
     await step({ step: 'tiers', customers_scored: scored });

@@ -1,5 +1,5 @@
 import { ScoringEvents } from '@crm/domain';
-import type { Outbox, Runtime } from '@crm/platform';
+import { allowLongStatements, type Outbox, type Runtime } from '@crm/platform';
 import { sql } from 'kysely';
 import type { ScoringDb } from '../../db/scoring.repository';
 import { selectMembers, type Rule } from '../rules';
@@ -27,6 +27,7 @@ export async function refreshSegments(
 ): Promise<{ entered: number; left: number }> {
   const { customerIds, segmentIds } = scope;
   if ((customerIds && customerIds.length === 0) || (segmentIds && segmentIds.length === 0)) return { entered: 0, left: 0 };
+  if (!customerIds) await allowLongStatements(trx);
   let query = trx.selectFrom('segment').select(['id', 'rule']).orderBy('id').forUpdate();
   if (segmentIds) query = query.where('id', 'in', [...segmentIds]);
   const segments = await query.execute();

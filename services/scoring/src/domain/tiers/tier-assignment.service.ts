@@ -1,5 +1,5 @@
 import { ScoringEvents } from '@crm/domain';
-import { lockForTransaction, type Outbox, type Runtime } from '@crm/platform';
+import { allowLongStatements, lockForTransaction, type Outbox, type Runtime } from '@crm/platform';
 import { sql } from 'kysely';
 import { ScoringLocks, type ScoringDb } from '../../db/scoring.repository';
 import { compileTierExpression } from '../rules';
@@ -43,6 +43,7 @@ interface TierChange {
  */
 export async function assignTiers(trx: ScoringDb, context: TierContext, customerIds?: readonly string[]): Promise<{ changed: number }> {
   if (customerIds && customerIds.length === 0) return { changed: 0 };
+  if (!customerIds) await allowLongStatements(trx);
   await lockForTransaction(trx, ScoringLocks.tierAssignment);
   const { tiers } = await loadTierSet(trx);
   const now = context.runtime.now();
