@@ -10,6 +10,7 @@ export * from './messaging';
 export * from './migrations';
 export * from './ndjson';
 export * from './outbox';
+export * from './outbox-lease.migration';
 export * from './platform-tables.migration';
 export * from './principal';
 export * from './problems';

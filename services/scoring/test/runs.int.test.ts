@@ -45,6 +45,7 @@ beforeAll(async () => {
     })),
   );
   expect((await inject({ method: 'POST', url: '/v1/transactions/batch', headers: as(batchJob), payload: { items } })).json().summary.rejected).toBe(0);
+  await h.service.rescoreWorker.drain();
   const calibrationEnd = new Date(now - DAY).toISOString().slice(0, 10);
   expect((await inject({ method: 'POST', url: '/v1/scoring/models/clv/fit', headers: as(admin), payload: { calibrationEnd, timeUnit: 'days' } })).statusCode).toBe(201);
 }, 60_000);
@@ -82,13 +83,15 @@ describe('scoring runs', () => {
     expect(second.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(second.json()).toEqual(expect.objectContaining({ type: 'urn:crm:problem:conflict', runId: active }));
 
-    await sql`update scoring.scoring_run set created_at = now() - interval '7 hours' where id = ${active}`.execute(h.db);
+    // Its process died: no heartbeat for longer than SCORING_INTERRUPTED_AFTER_SECONDS (90 by default).
+    await sql`update scoring.scoring_run set heartbeat_at = now() - interval '91 seconds' where id = ${active}`.execute(h.db);
     const third = await startRun();
     expect(third.statusCode).toBe(202);
     await finished(third.json().id);
     const abandoned = (await inject({ method: 'GET', url: `/v1/scoring/runs/${active}`, headers: as(admin) })).json();
-    expect(abandoned.status).toBe('failed');
-    expect(abandoned.error).toMatch(/abandoned/);
+    expect(abandoned.status).toBe('interrupted');
+    expect(abandoned.error).toMatch(/^interrupted: its process stopped during step "scores"/);
+    expect(abandoned.finishedAt).not.toBeNull();
   });
 
   it('two concurrent POSTs start one run', async () => {

@@ -1,4 +1,4 @@
-import { platformTablesMigration, type ServiceMigrations } from '@crm/platform';
+import { outboxLeaseMigration, platformTablesMigration, type ServiceMigrations } from '@crm/platform';
 import { customersSchema } from './2026-11-23T10-00_customers';
 
 export const CUSTOMERS_SCHEMA = 'customers';
@@ -8,5 +8,6 @@ export const customersMigrations: ServiceMigrations = {
   migrations: {
     '2026-11-23T00-00_platform': platformTablesMigration,
     '2026-11-23T10-00_customers': customersSchema,
+    '2026-11-29T15-00_outbox-lease': outboxLeaseMigration,
   },
 };
