@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestDatabase, eventually, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import { createTestDatabase, describeTopic, eventually, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
 
 /**
  * The suite started while its Kafka broker cannot be reached: the services start and serve, report
@@ -67,14 +67,16 @@ afterAll(async () => {
 it('starts without its broker, reports not ready naming it, stays up, and becomes ready when the broker answers', async () => {
   const [port, customersPort, scoringPort] = [await freePort(), await freePort(), await freePort()];
   const broker = `127.0.0.1:${proxy.port}`;
+  const topicPrefix = uniqueTopicPrefix();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     DATABASE_URL: database.url,
     KAFKA_BROKERS: broker,
-    KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
+    KAFKA_TOPIC_PREFIX: topicPrefix,
     KAFKA_TOPIC_PARTITIONS: '1',
+    KAFKA_TOPIC_RETENTION_HOURS: '48',
     PORT: String(port),
     CUSTOMERS_PORT: String(customersPort),
     CUSTOMERS_URL: `http://127.0.0.1:${customersPort}`,
@@ -108,6 +110,10 @@ it('starts without its broker, reports not ready naming it, stays up, and become
   proxy.open();
   for (const servicePort of [customersPort, scoringPort]) {
     await eventually(`the service on ${servicePort} to become ready`, async () => ((await readiness(servicePort))?.code === 200 ? true : undefined), 90_000);
+  }
+  // The topics were created once the broker answered, as configured.
+  for (const topic of ['crm.customers', 'crm.scoring']) {
+    expect(await describeTopic(`${topicPrefix}${topic}`)).toEqual({ partitions: 1, retentionMs: String(48 * 3_600_000) });
   }
   // Events flow: a customer created now reaches scoring's projection through Kafka.
   const created = await fetch(`http://127.0.0.1:${port}/v1/customers`, {

@@ -29,8 +29,13 @@ export const rescoreQueueAndHeartbeats: Migration = {
     }
     await sql`alter table scoring.scoring_run add constraint scoring_run_status_check check (status in ('queued', 'running', 'succeeded', 'failed', 'interrupted'))`.execute(db);
     await sql`alter table scoring.ingest_job add constraint ingest_job_status_check check (status in ('running', 'succeeded', 'failed', 'interrupted'))`.execute(db);
+    // Every replica looks for abandoned ones every few seconds: only the few active rows are read.
+    await sql`create index scoring_run_active on scoring.scoring_run (id) where status in ('queued', 'running')`.execute(db);
+    await sql`create index ingest_job_running on scoring.ingest_job (id) where status = 'running'`.execute(db);
   },
   async down(db: Kysely<any>) {
+    await sql`drop index scoring.scoring_run_active`.execute(db);
+    await sql`drop index scoring.ingest_job_running`.execute(db);
     await sql`update scoring.scoring_run set status = 'failed' where status = 'interrupted'`.execute(db);
     await sql`update scoring.ingest_job set status = 'failed' where status = 'interrupted'`.execute(db);
     for (const name of ['scoring_run', 'ingest_job']) {
