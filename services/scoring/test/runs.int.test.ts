@@ -94,6 +94,19 @@ describe('scoring runs', () => {
     expect(abandoned.finishedAt).not.toBeNull();
   });
 
+  it('a full run takes over the customers waiting in the rescore queue, and an interrupted run hands its own back', async () => {
+    const dead = randomUUID();
+    await sql`insert into scoring.scoring_run (id, status, trigger, step, created_at, started_at, heartbeat_at) values (${dead}, 'running', 'test', 'scores', now(), now(), now() - interval '5 minutes')`.execute(h.db);
+    // Waiting customers the worker will not claim for an hour: only a run can clear them. One was held by the dead run.
+    await sql`insert into scoring.rescore_queue (customer_id, available_at, run_id) values
+      (${customers[1]}, now() + interval '1 hour', null), (${customers[2]}, now() + interval '1 hour', ${dead})`.execute(h.db);
+    const run = await startRun();
+    expect(run.statusCode).toBe(202);
+    expect((await finished(run.json().id)).status).toBe('succeeded');
+    expect((await inject({ method: 'GET', url: `/v1/scoring/runs/${dead}`, headers: as(admin) })).json().status).toBe('interrupted');
+    expect((await sql`select customer_id from scoring.rescore_queue`.execute(h.db)).rows).toEqual([]);
+  });
+
   it('two concurrent POSTs start one run', async () => {
     const answers = await Promise.all([startRun(), startRun()]);
     const codes = answers.map((a) => a.statusCode).sort();
