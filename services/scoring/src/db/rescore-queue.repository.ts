@@ -27,7 +27,7 @@ export async function queueRescore(trx: ScoringDb, customerIds: readonly string[
       set ticket = excluded.ticket, queued_at = now(), available_at = now(), attempts = 0, last_error = null, run_id = null`.execute(trx);
 }
 
-/** Takes up to `limit` available customers, hiding them from other workers for `leaseMs` (longer than a rescore). */
+/** Takes up to `limit` available customers, hiding them from other workers for `leaseMs` (extended while the rescore runs). */
 export async function claimRescores(db: ScoringDb, limit: number, leaseMs: number): Promise<RescoreClaim[]> {
   const { rows } = await sql<{ customer_id: string; ticket: string }>`
     with picked as (
@@ -49,6 +49,14 @@ const claimsLocked = (claims: readonly RescoreClaim[]) => sql`
     on q.customer_id = c.customer_id and q.ticket = c.ticket
   order by q.customer_id
   for update of q`;
+
+/** Still working on them: the claim's lease starts again (a worker that dies lets it run out instead). */
+export async function extendRescoreClaims(db: ScoringDb, claims: readonly RescoreClaim[], leaseMs: number): Promise<void> {
+  if (claims.length === 0) return;
+  await sql`
+    update scoring.rescore_queue set available_at = now() + make_interval(secs => ${leaseMs / 1000})
+    where customer_id in (${claimsLocked(claims)})`.execute(db);
+}
 
 /** Done: deletes the claimed rows, except those queued again meanwhile (they go round once more). */
 export async function completeRescores(db: ScoringDb, claims: readonly RescoreClaim[]): Promise<void> {

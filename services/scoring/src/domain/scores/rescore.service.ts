@@ -1,5 +1,5 @@
 import type { Logger } from '@crm/platform';
-import { claimRescores, completeRescores, retryRescoresLater, type RescoreClaim } from '../../db/rescore-queue.repository';
+import { claimRescores, completeRescores, extendRescoreClaims, retryRescoresLater, type RescoreClaim } from '../../db/rescore-queue.repository';
 import { refreshSegments } from '../segments/segment-membership.service';
 import { assignTiers } from '../tiers/tier-assignment.service';
 import { recomputeOptionsOf, rescoreCustomers } from './score.service';
@@ -7,8 +7,6 @@ import { settleRuns, startRun, type RunContext } from './scoring-run.service';
 
 /** Above this many waiting customers a full run serves better than incremental rescoring. */
 const INCREMENTAL_LIMIT = 50_000;
-/** A claim hides its customers from other workers this long: far longer than one rescore takes. */
-const CLAIM_LEASE_MS = 10 * 60_000;
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 5 * 60_000;
 /** When a full run is wanted but another is active: look again after this. */
@@ -49,8 +47,17 @@ export async function rescoreNow(context: RunContext, customerIds: readonly stri
  * dies mid-batch leaves its customers to be claimed again once the lease ends); a failed batch comes
  * back after an exponential backoff. Several replicas share the queue (`for update skip locked`).
  */
-export function createRescoreWorker(context: RunContext, logger: Logger, options: { pollIntervalMs?: number } = {}): RescoreWorker {
-  const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+export interface RescoreWorkerOptions {
+  pollIntervalMs?: number;
+  /**
+   * A claim hides its customers from other workers this long, renewed every third of it while the
+   * rescore runs: a worker whose process dies leaves them to others once it runs out.
+   */
+  claimLeaseMs?: number;
+}
+
+export function createRescoreWorker(context: RunContext, logger: Logger, options: RescoreWorkerOptions = {}): RescoreWorker {
+  const { pollIntervalMs = 1_000, claimLeaseMs = 90_000 } = options;
   let running = false;
   let loop: Promise<void> | undefined;
   let wakeRequested = false;
@@ -59,16 +66,21 @@ export function createRescoreWorker(context: RunContext, logger: Logger, options
 
   /** One pass; true when it found customers to rescore (then the next pass follows at once). */
   async function pass(): Promise<boolean> {
-    const claims = await claimRescores(context.db, INCREMENTAL_LIMIT + 1, CLAIM_LEASE_MS);
+    const claims = await claimRescores(context.db, INCREMENTAL_LIMIT + 1, claimLeaseMs);
     if (claims.length === 0) return false;
     if (claims.length > INCREMENTAL_LIMIT) {
       await rescoreByFullRun(claims);
       return true;
     }
+    const renewal = setInterval(() => {
+      extendRescoreClaims(context.db, claims, claimLeaseMs).catch((error: unknown) => logger.warn({ err: error }, 'could not extend the rescore claims'));
+    }, claimLeaseMs / 3);
     try {
       await rescoreNow(context, claims.map((c) => c.customerId));
+      clearInterval(renewal);
       await completeRescores(context.db, claims);
     } catch (error) {
+      clearInterval(renewal);
       await retryLater(claims, error);
     }
     return true;
