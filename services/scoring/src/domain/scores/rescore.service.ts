@@ -54,10 +54,12 @@ export interface RescoreWorkerOptions {
    * rescore runs: a worker whose process dies leaves them to others once it runs out.
    */
   claimLeaseMs?: number;
+  /** Above this many waiting customers, a full run instead of incremental rescoring (default 50,000). */
+  incrementalLimit?: number;
 }
 
 export function createRescoreWorker(context: RunContext, logger: Logger, options: RescoreWorkerOptions = {}): RescoreWorker {
-  const { pollIntervalMs = 1_000, claimLeaseMs = 90_000 } = options;
+  const { pollIntervalMs = 1_000, claimLeaseMs = 90_000, incrementalLimit = INCREMENTAL_LIMIT } = options;
   let running = false;
   let loop: Promise<void> | undefined;
   let wakeRequested = false;
@@ -66,9 +68,9 @@ export function createRescoreWorker(context: RunContext, logger: Logger, options
 
   /** One pass; true when it found customers to rescore (then the next pass follows at once). */
   async function pass(): Promise<boolean> {
-    const claims = await claimRescores(context.db, INCREMENTAL_LIMIT + 1, claimLeaseMs);
+    const claims = await claimRescores(context.db, incrementalLimit + 1, claimLeaseMs);
     if (claims.length === 0) return false;
-    if (claims.length > INCREMENTAL_LIMIT) {
+    if (claims.length > incrementalLimit) {
       await rescoreByFullRun(claims);
       return true;
     }
