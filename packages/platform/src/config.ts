@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { APP_LIMIT_DEFAULTS } from './app-limits';
 import { POOL_LIMIT_DEFAULTS } from './database';
+import { kafkaTopicSettingsSchema } from './kafka-bus';
 
 /** Only for development and tests; production refuses to start with it. */
 export const DEV_INTERNAL_SECRET = 'development-only-internal-secret-do-not-use';
@@ -50,6 +51,7 @@ export const baseConfigSchema = z.object({
     .optional(),
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
   ...runtimeLimitSettings,
+  ...kafkaTopicSettingsSchema.shape,
   /** HMAC key the gateway signs forwarded principals with; services reject anything unsigned. */
   CRM_INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_INTERNAL_SECRET),
 }).refine((env) => env.NODE_ENV !== 'production' || env.CRM_INTERNAL_SECRET !== DEV_INTERNAL_SECRET, {

@@ -14,6 +14,8 @@ interface TopicLog {
   messages: BusMessage[];
   /** Pumps waiting for a message past the end. */
   waiting: Set<() => void>;
+  /** Publishers waiting for their messages to be handled; called whenever a group moves on or leaves. */
+  delivering: Set<() => void>;
 }
 
 interface GroupCursor {
@@ -23,9 +25,13 @@ interface GroupCursor {
 }
 
 /**
- * The MessageBus of the embedded mode (one process). `publish` only appends and returns: delivery runs
- * later, on its own, because the publisher (the outbox relay) holds the process's single database
- * connection while a handler needs it too; delivering inside `publish` would deadlock.
+ * The MessageBus of the embedded mode (one process). `publish` appends, and resolves only once every
+ * group subscribed to the topic has handled the messages (its handler resolved: the event consumer's
+ * transaction committed). The outbox relay deletes its rows only then, so a crash loses no event: the
+ * rows are still in the outbox and go out again at the next start (the consumers' inbox drops what
+ * they had handled). Handlers run on a later turn of the event loop, never inside `publish`, and the
+ * relay holds no transaction while it waits, so a handler can use the single embedded connection.
+ * A group that leaves before handling them makes `publish` reject: the rows stay and are sent again.
  */
 export function createInProcessBus(options: InProcessBusOptions = {}): MessageBus {
   const retainPerTopic = options.retainPerTopic ?? 10_000;
@@ -39,7 +45,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
   function logOf(topic: string): TopicLog {
     let log = logs.get(topic);
     if (!log) {
-      log = { firstOffset: 0, messages: [], waiting: new Set() };
+      log = { firstOffset: 0, messages: [], waiting: new Set(), delivering: new Set() };
       logs.set(topic, log);
     }
     return log;
@@ -66,6 +72,31 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
     for (const wake of waiting) wake();
   }
 
+  const notifyPublishers = (log: TopicLog) => {
+    for (const check of [...log.delivering]) check();
+  };
+
+  /** Resolves once every group live now has handled everything up to `end`; rejects if one leaves first. */
+  function delivered(topic: string, log: TopicLog, end: number): Promise<void> {
+    const groups = [...cursors.values()].flatMap((group) => {
+      const cursor = group.get(topic);
+      return cursor?.live ? [cursor] : [];
+    });
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (groups.every((cursor) => cursor.position >= end)) {
+          log.delivering.delete(check);
+          resolve();
+        } else if (groups.some((cursor) => !cursor.live && cursor.position < end)) {
+          log.delivering.delete(check);
+          reject(new Error(`in-process bus: a consumer of ${topic} stopped before handling the messages`));
+        }
+      };
+      log.delivering.add(check);
+      check();
+    });
+  }
+
   /** Delivers one topic's messages to one group, in order; a rejected message is delivered again. */
   async function pump(topic: string, cursor: GroupCursor, handle: (message: ConsumedMessage) => Promise<void>): Promise<void> {
     const log = logOf(topic);
@@ -80,6 +111,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
       try {
         await handle({ ...message, topic, partition: 0, offset: String(cursor.position) });
         cursor.position += 1;
+        notifyPublishers(log);
       } catch {
         await sleep(redeliveryDelayMs);
       }
@@ -96,10 +128,11 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
       if (closed) return Promise.reject(new Error('in-process bus is closed'));
       const log = logOf(topic);
       log.messages.push(...messages);
+      const end = endOf(log);
       trim(topic, log);
       // Deliver on a later turn of the event loop, never inside the publisher's call (see above).
       setImmediate(() => wakePumps(log));
-      return Promise.resolve();
+      return delivered(topic, log, end);
     },
 
     subscribe(options) {
@@ -126,6 +159,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): MessageBu
           }
           // The handler in flight finishes; nothing after it is delivered.
           await Promise.all(active.map(({ done }) => done));
+          for (const { log } of active) notifyPublishers(log);
         },
       };
       subscriptions.add(subscription);

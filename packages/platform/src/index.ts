@@ -13,6 +13,7 @@ export * from './openapi-conventions';
 export * from './ndjson';
 export * from './outbox';
 export * from './personal-data';
+export * from './outbox-lease.migration';
 export * from './platform-tables.migration';
 export * from './principal';
 export * from './problems';

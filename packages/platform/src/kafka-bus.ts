@@ -9,8 +9,20 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
+import { z } from 'zod';
 import type { BusMessage, ConsumedMessage, MessageBus, SubscribeOptions, Subscription } from './bus';
 import type { Logger } from './logger';
+
+/** How the topics `ensureTopics` creates are made; part of the base config (config.ts). */
+export const kafkaTopicSettingsSchema = z.object({
+  /** Partitions per topic: the most consumers of one group that can share a topic. Order holds per key. */
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3),
+  /** Copies of each partition: 1 for a single development broker, 3 recommended in production. */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
+  /** How long a topic keeps events (`retention.ms`); events carry customer snapshots, so this bounds personal data on the broker. */
+  KAFKA_TOPIC_RETENTION_HOURS: z.coerce.number().min(1).max(87_600).default(168),
+});
+export type KafkaTopicSettings = z.infer<typeof kafkaTopicSettingsSchema>;
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -18,11 +30,18 @@ export interface KafkaBusOptions {
   /** Put before every topic name on the wire (`<prefix>crm.customers`), so test runs never meet. */
   topicPrefix?: string;
   logger: Logger;
-  /** Partitions of the topics `ensureTopics` creates. */
+  /** Partitions of the topics `ensureTopics` creates (default 3). */
   partitions?: number;
+  /** Replication factor of the topics `ensureTopics` creates (default 1). */
+  replicationFactor?: number;
+  /** Retention of the topics `ensureTopics` creates, in hours (default 168: a week). */
+  retentionHours?: number;
 }
 
-const PING_TIMEOUT_MS = 3_000;
+/** Below the readiness probe's own 3 s, so the probe shows which brokers did not answer. */
+const PING_TIMEOUT_MS = 2_500;
+/** Consumers that cannot start (the broker is down) try again after 0.5 s, 1 s, 2 s … up to this. */
+const MAX_RESTART_DELAY_MS = 30_000;
 
 /** Broker answers that mean the producer's id/sequence state is unusable: only a new producer gets past them. */
 const PRODUCER_STATE_ERRORS = new Set([
@@ -37,7 +56,8 @@ const PRODUCER_STATE_ERRORS = new Set([
  * flight, so a retried send keeps its sequence numbers: the broker drops the copy, order per key holds.
  */
 export function createKafkaBus(options: KafkaBusOptions): MessageBus {
-  const { brokers, clientId, topicPrefix = '', logger, partitions = 3 } = options;
+  const { brokers, clientId, topicPrefix = '', logger, partitions = 3, replicationFactor = 1, retentionHours = 168 } = options;
+  const brokerList = brokers.join(',');
   const toWire = (topic: string) => `${topicPrefix}${topic}`;
   const fromWire = (topic: string) => topic.slice(topicPrefix.length);
 
@@ -62,18 +82,33 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     }),
   );
   const consumers = new Set<Consumer>();
+  /** Subscriptions whose consumer is not running yet (the broker could not be reached), with the last error. */
+  const notRunning = new Map<string, unknown>();
+  /** Topics asked for whose creation has not succeeded yet: readiness waits for them. */
+  const topicsPending = new Set<string>();
+  let closed = false;
 
   const bus: MessageBus = {
     async ensureTopics(topics) {
+      if (closed) throw new Error('kafka bus is closed');
+      const wanted = [...new Set(topics.map(toWire))];
+      for (const topic of wanted) topicsPending.add(topic);
       const client = await admin.get();
       const existing = new Set(await client.listTopics());
-      const missing = [...new Set(topics.map(toWire))].filter((topic) => !existing.has(topic));
-      if (missing.length === 0) return;
-      // Resolves (false) rather than failing when another process created them in the meantime.
-      await client.createTopics({
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
-        waitForLeaders: true,
-      });
+      const missing = wanted.filter((topic) => !existing.has(topic));
+      if (missing.length > 0) {
+        // Resolves (false) rather than failing when another process created them in the meantime.
+        await client.createTopics({
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: partitions,
+            replicationFactor,
+            configEntries: [{ name: 'retention.ms', value: String(Math.round(retentionHours * 3_600_000)) }],
+          })),
+          waitForLeaders: true,
+        });
+      }
+      for (const topic of wanted) topicsPending.delete(topic);
     },
 
     async publish(topic, messages) {
@@ -91,13 +126,20 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       }
     },
 
+    /**
+     * Resolves once the group is joined, so messages published afterwards are seen. When the broker
+     * cannot be reached it resolves anyway, after the first attempt, and keeps trying in the background
+     * (readiness says so meanwhile): a service starts and serves without its broker.
+     */
     async subscribe(options: SubscribeOptions): Promise<Subscription> {
       const { groupId, topics, fromBeginning = false } = options;
-      await bus.ensureTopics(topics);
-      let closed = false;
-      let current: Consumer;
+      let unsubscribed = false;
+      const isClosed = () => unsubscribed || closed;
+      let current: Consumer | undefined;
+      const subscriptionKey = `${groupId} (${topics.join(',')})`;
 
       const start = async (): Promise<Consumer> => {
+        await bus.ensureTopics(topics);
         const consumer = kafka.consumer({
           // Groups are namespaced like topics: one group id must never span two prefixes' topics.
           groupId: `${topicPrefix}${groupId}`,
@@ -111,9 +153,10 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         // kafkajs restarts a consumer after a retriable crash, but leaves it stopped for good after any
         // other: then a new one takes over, so the service never silently stops consuming.
         consumer.on(consumer.events.CRASH, ({ payload }) => {
-          if (payload.restart || closed) return;
+          if (payload.restart || isClosed()) return;
           logger.error({ err: payload.error, groupId }, 'kafka consumer stopped for good; starting a new one');
           consumers.delete(consumer);
+          notRunning.set(subscriptionKey, payload.error);
           void consumer
             .disconnect()
             .catch(() => undefined)
@@ -142,28 +185,42 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       };
 
       const restartUntilRunning = async (): Promise<void> => {
-        for (let attempt = 1; !closed; attempt += 1) {
+        for (let attempt = 1; !isClosed(); attempt += 1) {
           try {
             const consumer = await start();
             // close() came while this one was starting: it has nobody to stop it but us.
-            if (closed) {
+            if (isClosed()) {
               consumers.delete(consumer);
               await consumer.disconnect();
-            } else current = consumer;
+            } else {
+              current = consumer;
+              notRunning.delete(subscriptionKey);
+              logger.info({ groupId, attempt }, 'kafka consumer running');
+            }
             return;
           } catch (error) {
-            logger.error({ err: error, groupId, attempt }, 'kafka consumer could not start; trying again');
-            await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** attempt)));
+            notRunning.set(subscriptionKey, error);
+            logger.error({ err: error, groupId, attempt, brokers: brokerList }, 'kafka consumer could not start; trying again');
+            await pause(Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** (attempt - 1)), () => isClosed());
           }
         }
       };
 
-      current = await start();
+      try {
+        current = await start();
+      } catch (error) {
+        notRunning.set(subscriptionKey, error);
+        logger.error({ err: error, groupId, brokers: brokerList }, 'kafka consumer could not start; trying again in the background');
+        void restartUntilRunning();
+      }
       return {
         async close() {
-          closed = true;
-          consumers.delete(current);
-          await current.disconnect();
+          unsubscribed = true;
+          notRunning.delete(subscriptionKey);
+          const consumer = current;
+          if (!consumer) return;
+          consumers.delete(consumer);
+          await consumer.disconnect();
         },
       };
     },
@@ -172,11 +229,18 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       await withTimeout(
         admin.get().then((client) => client.describeCluster()),
         PING_TIMEOUT_MS,
-        `kafka at ${brokers.join(',')} did not answer`,
-      );
+        `kafka at ${brokerList} did not answer`,
+      ).catch((error: unknown) => {
+        const message = messageOf(error);
+        throw new Error(message.includes(brokerList) ? message : `kafka at ${brokerList} cannot be reached: ${message}`, { cause: error });
+      });
+      const [waiting, error] = [...notRunning][0] ?? [];
+      if (waiting) throw new Error(`kafka at ${brokerList}: consumer ${waiting} is not running yet (${messageOf(error)})`);
+      if (topicsPending.size > 0) throw new Error(`kafka at ${brokerList}: topics not created yet: ${[...topicsPending].join(', ')}`);
     },
 
     async close() {
+      closed = true;
       await Promise.all([...consumers].map((consumer) => consumer.disconnect()));
       consumers.clear();
       await Promise.all([producer.reset(), admin.reset()]);
@@ -276,6 +340,17 @@ function causes(error: unknown): unknown[] {
 function errorType(error: unknown): string {
   const type = (error as { type?: unknown } | null)?.type;
   return typeof type === 'string' ? type : '';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Sleeps `ms`, but ends early (checked every 100 ms) once `done()` holds, so a close is not kept waiting. */
+async function pause(ms: number, done: () => boolean): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end && !done(); ) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(100, end - Date.now())).unref());
+  }
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

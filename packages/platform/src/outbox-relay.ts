@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import type { BusMessage, MessageBus } from './bus';
-import { tryLockForTransaction } from './locks';
 import type { Logger } from './logger';
 
 export interface OutboxRelayOptions {
@@ -12,6 +13,11 @@ export interface OutboxRelayOptions {
   logger: Logger;
   batchSize?: number;
   pollIntervalMs?: number;
+  /**
+   * How long a relay's leadership lasts without renewal; renewed when half of it is left, so a
+   * publish (bounded by the bus's own timeouts, a few seconds) always ends well inside the lease.
+   */
+  leaseMs?: number;
 }
 
 export interface OutboxRelay {
@@ -35,8 +41,17 @@ interface OutboxTable {
   event: unknown;
 }
 
+interface OutboxLeaseTable {
+  name: string;
+  holder: string;
+  expires_at: Date | string;
+}
+
+/** The lease row of the schema's outbox (one outbox per schema). */
+const LEASE_NAME = 'outbox';
+
 type Pass =
-  /** Another relay (another replica) holds the schema's lock and is publishing. */
+  /** Another relay (another replica) holds the schema's lease and is publishing. */
   | { kind: 'locked-elsewhere' }
   /** `caughtUp`: fewer rows than a full batch were waiting, so there is no need to go again at once. */
   | { kind: 'published'; caughtUp: boolean }
@@ -52,54 +67,98 @@ interface DrainWaiter {
 }
 
 /**
- * Publishes a schema's outbox, oldest first, at least once and in order per key. Each pass runs in one
- * transaction holding `pg_try_advisory_xact_lock('<schema>.outbox')`, so only one relay per schema
- * publishes at a time, across processes; rows are deleted only in the transaction that published them.
+ * Publishes a schema's outbox, oldest first, at least once and in order per key. Only the holder of
+ * the schema's lease (`outbox_lease`, renewed while it lives, taken over once it expires) publishes,
+ * so one relay per schema publishes at a time, across processes. No transaction is open while the
+ * bus is waited on: a pass reads a batch, publishes it, then deletes exactly the rows the bus
+ * acknowledged in one short statement.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { schema, bus, batchSize = 500, pollIntervalMs = 200 } = options;
-  const db = options.db as Kysely<{ outbox: OutboxTable }>;
+  const { schema, bus, batchSize = 500, pollIntervalMs = 200, leaseMs = 60_000 } = options;
+  const db = options.db as Kysely<{ outbox: OutboxTable; outbox_lease: OutboxLeaseTable }>;
   const logger = options.logger.child({ component: 'outbox-relay', schema });
-  const lockName = `${schema}.outbox`;
+  const holder = randomUUID();
 
   let running = false;
   let loop: Promise<void> | undefined;
   let wakeRequested = false;
   let sleeping: { wakeable: boolean; end(): void } | undefined;
   let drainWaiters: DrainWaiter[] = [];
+  /** Until when (performance.now()) the lease is surely ours: measured from before the statement that took it. */
+  let leaseHeldUntil = 0;
+
+  /** True when this relay holds the lease with at least half of it left, renewing or taking it over as needed. */
+  async function holdLease(): Promise<boolean> {
+    if (performance.now() < leaseHeldUntil - leaseMs / 2) return true;
+    const current = await db
+      .selectFrom('outbox_lease')
+      .select(['holder', sql<boolean>`expires_at > now()`.as('live')])
+      .where('name', '=', LEASE_NAME)
+      .executeTakeFirst();
+    if (current && current.holder !== holder && current.live) {
+      leaseHeldUntil = 0;
+      return false;
+    }
+    const askedAt = performance.now();
+    const taken = await db
+      .insertInto('outbox_lease')
+      .values({ name: LEASE_NAME, holder, expires_at: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+      .onConflict((conflict) =>
+        conflict
+          .column('name')
+          .doUpdateSet({ holder, expires_at: sql`excluded.expires_at` })
+          .where((eb) => eb.or([eb('outbox_lease.holder', '=', holder), eb('outbox_lease.expires_at', '<', sql<Date>`now()`)])),
+      )
+      .returning('holder')
+      .executeTakeFirst();
+    leaseHeldUntil = taken ? askedAt + leaseMs : 0;
+    return taken !== undefined;
+  }
+
+  async function outboxIsEmpty(): Promise<boolean> {
+    return (await db.selectFrom('outbox').select('id').limit(1).executeTakeFirst()) === undefined;
+  }
+
+  async function releaseLease(): Promise<void> {
+    if (leaseHeldUntil === 0) return;
+    leaseHeldUntil = 0;
+    // Another replica takes over at its next pass instead of after the lease runs out.
+    await db.updateTable('outbox_lease').set({ expires_at: sql`now()` }).where('name', '=', LEASE_NAME).where('holder', '=', holder).execute();
+  }
 
   async function publishNextBatch(retryThroughId: OutboxId | undefined): Promise<Pass> {
-    return db.transaction().execute(async (trx) => {
-      if (!(await tryLockForTransaction(trx, lockName))) return { kind: 'locked-elsewhere' };
+    if (!(await holdLease())) return { kind: 'locked-elsewhere' };
 
-      // The CloudEvent leaves as stored: reading it as text spares a JSON parse and re-serialisation per event.
-      let query = trx
-        .selectFrom('outbox')
-        .select(['id', 'topic', 'key', sql<string>`event::text`.as('event')])
-        .orderBy('id')
-        .limit(batchSize);
-      // After a failure, resend exactly the rows that failed: the idempotent producer reuses its sequence
-      // numbers, so the broker drops whatever it had already written before the connection broke.
-      if (retryThroughId !== undefined) query = query.where('id', '<=', retryThroughId);
-      const batch = await query.execute();
+    // The CloudEvent leaves as stored: reading it as text spares a JSON parse and re-serialisation per event.
+    let query = db
+      .selectFrom('outbox')
+      .select(['id', 'topic', 'key', sql<string>`event::text`.as('event')])
+      .orderBy('id')
+      .limit(batchSize);
+    // After a failure, resend exactly the rows that failed: the idempotent producer reuses its sequence
+    // numbers, so the broker drops whatever it had already written before the connection broke.
+    if (retryThroughId !== undefined) query = query.where('id', '<=', retryThroughId);
+    const batch = await query.execute();
 
-      const publishedIds: OutboxId[] = [];
-      let failure: { error: unknown } | undefined;
-      for (const [topic, rows] of groupByTopic(batch)) {
-        try {
-          await bus.publish(topic, rows.map(toBusMessage));
-        } catch (error) {
-          failure = { error };
-          break;
-        }
-        publishedIds.push(...rows.map((row) => row.id));
+    const publishedIds: OutboxId[] = [];
+    let failure: { error: unknown } | undefined;
+    let leaseRanOut = false;
+    for (const [topic, rows] of groupByTopic(batch)) {
+      // A publish that outlasted the lease (a paused process): another relay may lead now; stop here.
+      if ((leaseRanOut = performance.now() >= leaseHeldUntil)) break;
+      try {
+        await bus.publish(topic, rows.map(toBusMessage));
+      } catch (error) {
+        failure = { error };
+        break;
       }
-      // Topics published before a failure are done: deleting their rows now keeps them from going out twice.
-      if (publishedIds.length > 0) await trx.deleteFrom('outbox').where('id', 'in', publishedIds).execute();
+      publishedIds.push(...rows.map((row) => row.id));
+    }
+    // Topics published before a failure are done: deleting their rows now keeps them from going out twice.
+    if (publishedIds.length > 0) await db.deleteFrom('outbox').where('id', 'in', publishedIds).execute();
 
-      if (failure) return { kind: 'failed', error: failure.error, retryThroughId: batch.at(-1)?.id };
-      return { kind: 'published', caughtUp: retryThroughId === undefined && batch.length < batchSize };
-    });
+    if (failure) return { kind: 'failed', error: failure.error, retryThroughId: batch.at(-1)?.id };
+    return { kind: 'published', caughtUp: retryThroughId === undefined && !leaseRanOut && batch.length < batchSize };
   }
 
   async function runLoop(): Promise<void> {
@@ -125,6 +184,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           }
           break;
         case 'locked-elsewhere':
+          // The leader publishes; a drain here is answered once the outbox is empty.
+          if (waitersBeforePass.length > 0 && (await outboxIsEmpty().catch(() => false))) {
+            drainWaiters = drainWaiters.filter((waiter) => !waitersBeforePass.includes(waiter));
+            for (const waiter of waitersBeforePass) waiter.resolve();
+          }
           await pause(pollIntervalMs, true);
           break;
         case 'failed': {
@@ -184,6 +248,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       sleeping?.end();
       await loop;
       loop = undefined;
+      await releaseLease().catch((error: unknown) => logger.warn({ err: error }, 'could not release the outbox lease; it expires on its own'));
       for (const waiter of drainWaiters.splice(0)) waiter.reject(new Error('outbox relay stopped before draining'));
     },
   };

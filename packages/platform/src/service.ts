@@ -59,7 +59,15 @@ export function openInfrastructure(config: BaseConfig, logger: Logger): Infrastr
       })
     : openDatabase({ kind: 'embedded', dataDir: path.resolve(config.DATA_DIR, 'pglite') });
   const bus = config.KAFKA_BROKERS
-    ? createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: 'crm', topicPrefix: config.KAFKA_TOPIC_PREFIX, logger })
+    ? createKafkaBus({
+        brokers: config.KAFKA_BROKERS,
+        clientId: 'crm',
+        topicPrefix: config.KAFKA_TOPIC_PREFIX,
+        logger,
+        partitions: config.KAFKA_TOPIC_PARTITIONS,
+        replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+        retentionHours: config.KAFKA_TOPIC_RETENTION_HOURS,
+      })
     : createInProcessBus();
   return {
     db,

@@ -27,29 +27,43 @@ describe('in-process bus', () => {
     });
   }
 
-  it('returns from publish before any handler runs, so a handler may wait on what the publisher holds', async () => {
+  it('never runs a handler inside publish, and resolves publish only once every group has handled the messages', async () => {
     const calls: string[] = [];
-    // Stands in for the single embedded database connection, held by the relay while it publishes.
-    let releaseConnection!: () => void;
-    const connection = new Promise<void>((resolve) => (releaseConnection = resolve));
-    await bus.subscribe({
-      groupId: 'g',
-      topics: ['t'],
-      handle: async (message) => {
-        calls.push(`start ${message.value}`);
-        await connection;
-        calls.push(`done ${message.value}`);
-      },
-    });
+    let releaseHandler!: () => void;
+    const handlerMayFinish = new Promise<void>((resolve) => (releaseHandler = resolve));
+    for (const groupId of ['g1', 'g2']) {
+      await bus.subscribe({
+        groupId,
+        topics: ['t'],
+        handle: async (message) => {
+          calls.push(`${groupId} start ${message.value}`);
+          if (groupId === 'g2') await handlerMayFinish;
+          calls.push(`${groupId} done ${message.value}`);
+        },
+      });
+    }
 
-    const published = bus.publish('t', messages('a')).then(() => 'returned');
-    const blocked = new Promise((resolve) => setTimeout(() => resolve('blocked on the handler'), 1_000));
-    expect(await Promise.race([published, blocked])).toBe('returned');
+    const published = bus.publish('t', messages('a')).then(() => 'delivered');
     expect(calls).toEqual([]);
+    const blocked = new Promise((resolve) => setTimeout(() => resolve('waiting for g2'), 300));
+    expect(await Promise.race([published, blocked])).toBe('waiting for g2');
+    expect(calls).toEqual(['g1 start a', 'g1 done a', 'g2 start a']);
 
-    releaseConnection();
-    await waitUntil('delivery after publish returned', () => calls.length === 2);
-    expect(calls).toEqual(['start a', 'done a']);
+    releaseHandler();
+    expect(await published).toBe('delivered');
+    expect(calls).toEqual(['g1 start a', 'g1 done a', 'g2 start a', 'g2 done a']);
+  });
+
+  it('rejects publish when a group stops before handling the messages, so the outbox keeps them for the next start', async () => {
+    const subscription = await bus.subscribe({ groupId: 'g', topics: ['t'], handle: () => Promise.reject(new Error('the database is gone')) });
+    const published = bus.publish('t', messages('a'));
+    await settle();
+    await subscription.close();
+    await expect(published).rejects.toThrow('stopped before handling');
+  });
+
+  it('resolves publish at once when nobody subscribes to the topic', async () => {
+    await expect(bus.publish('nobody', messages('a'))).resolves.toBeUndefined();
   });
 
   it('delivers every message once to each group, in publish order per topic', async () => {
@@ -126,10 +140,10 @@ describe('in-process bus', () => {
       },
     });
 
-    await bus.publish('t', messages('1', '2', '3', '4', '5'));
+    const published = bus.publish('t', messages('1', '2', '3', '4', '5'));
     releaseHandler();
-
-    await waitUntil('all five handled', () => received.length === 5);
+    await published;
+    expect(received).toHaveLength(5);
     expect(received).toEqual(['1', '2', '3', '4', '5']);
   });
 

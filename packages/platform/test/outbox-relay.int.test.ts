@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CloudEvent, defineEvent } from '@crm/domain';
 import { createTestDatabase, eventually, readTopic, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import pino from 'pino';
 import { z } from 'zod';
 import type { ConsumedMessage, MessageBus } from '../src/bus';
@@ -16,6 +16,7 @@ import { openDatabase } from '../src/database';
 import { createKafkaBus } from '../src/kafka-bus';
 import { migrateToLatest } from '../src/migrations';
 import { createOutbox } from '../src/outbox';
+import { outboxLeaseMigration } from '../src/outbox-lease.migration';
 import { createOutboxRelay, type OutboxRelay } from '../src/outbox-relay';
 import { platformTablesMigration } from '../src/platform-tables.migration';
 import { systemRuntime } from '../src/runtime';
@@ -44,7 +45,7 @@ let db: Kysely<any>;
 beforeAll(async () => {
   database = await createTestDatabase();
   root = openDatabase({ kind: 'postgres', url: database.url });
-  await migrateToLatest(root, { schema: SCHEMA, migrations: { '2026-11-23T00:00_platform': platformTablesMigration } });
+  await migrateToLatest(root, { schema: SCHEMA, migrations: { '2026-11-23T00:00_platform': platformTablesMigration, '2026-11-29T15-00_outbox-lease': outboxLeaseMigration } });
   db = root.withSchema(SCHEMA);
 });
 
@@ -125,7 +126,7 @@ describe('outbox relay on the shared broker', () => {
 });
 
 describe('two outbox relays on one schema (two replicas of a service)', () => {
-  it('publishes each event once and in order per key, because only the lock holder publishes', async () => {
+  it('publishes each event once and in order per key, because only the lease holder publishes', async () => {
     const topicPrefix = uniqueTopicPrefix();
     const buses = ['replica-a', 'replica-b'].map((clientId) => createKafkaBus({ brokers: testKafkaBrokers(), clientId, topicPrefix, logger }));
     await buses[0]?.ensureTopics([TOPIC]);
@@ -148,6 +149,37 @@ describe('two outbox relays on one schema (two replicas of a service)', () => {
     const values = messages.map((message) => message.value?.toString() ?? '');
     expect(sequencesByKey(values)).toEqual(new Map(keys.map((key) => [key, oneTo(20)])));
     expect(await outboxCount()).toBe(0);
+  });
+});
+
+describe('the relay lease (leadership without a transaction held open)', () => {
+  it('waits while another process holds an unexpired lease, takes over once it expires, and releases it on stop', async () => {
+    const topicPrefix = uniqueTopicPrefix();
+    const bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'lease-test', topicPrefix, logger });
+    await bus.ensureTopics([TOPIC]);
+    // A process that died while leading: its lease runs for 3 more seconds.
+    const deadLease = { holder: 'a-process-that-died', expires_at: sql<Date>`now() + interval '3 seconds'` };
+    await db.insertInto('outbox_lease').values({ name: 'outbox', ...deadLease }).onConflict((c) => c.column('name').doUpdateSet(deadLease)).execute();
+    const relay = createOutboxRelay({ db, schema: SCHEMA, bus, logger, pollIntervalMs: 50 });
+    try {
+      relay.start();
+      await appendInOneTransaction([{ key: 'lease', seq: 1 }]);
+      relay.wake();
+      await sleep(1_500);
+      expect(await outboxCount()).toBe(1);
+
+      await relay.drain();
+      expect(await outboxCount()).toBe(0);
+      const lease = await db.selectFrom('outbox_lease').select(['holder', sql<boolean>`expires_at > now()`.as('live')]).executeTakeFirstOrThrow();
+      expect(lease).toEqual({ holder: expect.not.stringMatching('a-process-that-died'), live: true });
+    } finally {
+      await relay.stop();
+      await bus.close();
+    }
+    // Released at stop: another replica need not wait for it to run out.
+    expect(await db.selectFrom('outbox_lease').select(sql<boolean>`expires_at > now()`.as('live')).executeTakeFirstOrThrow()).toEqual({ live: false });
+    const messages = await readTopic(`${topicPrefix}${TOPIC}`, { count: 1 });
+    expect(sequencesByKey(messages.map((message) => message.value?.toString() ?? ''))).toEqual(new Map([['lease', [1]]]));
   });
 });
 
@@ -201,6 +233,11 @@ describe('outbox relay through a broker outage', () => {
       await eventually('events piling up in the outbox while the broker is down', async () =>
         written >= writtenWhenDown + 50 && (await outboxCount()) >= 3 * 50 ? true : undefined,
       );
+      // The relay keeps failing on the broker (each try takes seconds), yet holds no transaction open meanwhile.
+      for (let look = 0; look < 30; look += 1) {
+        expect(await transactionsOpenOnOtherConnections()).toEqual([]);
+        await sleep(100);
+      }
       await kafka('start');
       await sleep(1_000);
     } finally {
@@ -216,6 +253,15 @@ describe('outbox relay through a broker outage', () => {
     expect(sequencesByKey(values)).toEqual(new Map(keys.map((key) => [key, oneTo(written)])));
   }, 180_000);
 });
+
+/** Connections of this database idle inside a transaction for over half a second (the writer's commit in milliseconds). */
+async function transactionsOpenOnOtherConnections(): Promise<string[]> {
+  const { rows } = await sql<{ state: string }>`
+    select state from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and state like 'idle in transaction%'
+      and state_change < clock_timestamp() - interval '500 milliseconds'`.execute(root);
+  return rows.map((row) => row.state);
+}
 
 /**
  * Reads the whole topic from our own broker (testkit's readTopic reads the shared one) through a fresh

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { requireTestEnv } from './environment';
 
 export function testKafkaBrokers(): string[] {
@@ -61,5 +61,21 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Partitions and `retention.ms` of a real topic, as the shared broker reports them. */
+export async function describeTopic(topic: string): Promise<{ partitions: number; retentionMs: string | undefined }> {
+  const admin = new Kafka({ brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const configs = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }], includeSynonyms: false });
+    return {
+      partitions: metadata.topics[0]?.partitions.length ?? 0,
+      retentionMs: configs.resources[0]?.configEntries.find((entry) => entry.configName === 'retention.ms')?.configValue,
+    };
+  } finally {
+    await admin.disconnect();
   }
 }

@@ -69,6 +69,7 @@ beforeAll(async () => {
   const res = await inject({ method: 'POST', url: '/v1/transactions/batch', headers: as(batchJob), payload: { items } });
   expect(res.statusCode).toBe(200);
   expect(res.json().summary).toEqual({ received: 6919, inserted: 6919, duplicates: 0, pending: 0, rejected: 0 });
+  await h.service.rescoreWorker.drain();
 }, 120_000);
 afterAll(async () => {
   await h?.close();

@@ -10,11 +10,10 @@ import {
   signPrincipal,
   systemRuntime,
   type MessageBus,
-  type StartedService,
 } from '@crm/platform';
 import { createTestDatabase, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
 import type { Kysely } from 'kysely';
-import { buildScoringService } from '../src/app';
+import { buildScoringService, type ScoringService } from '../src/app';
 
 export const SECRET = 'integration-test-internal-secret-0123456789';
 export const admin: Principal = { kind: 'staff', subject: 'admin-1', roles: ['admin'] };
@@ -23,7 +22,7 @@ export const dealerPrincipal = (dealerId: string): Principal => ({ kind: 'dealer
 export const as = (principal: Principal, headers: Record<string, string> = {}) => ({ ...signPrincipal(principal, SECRET), ...headers });
 
 export interface ScoringHarness {
-  service: StartedService;
+  service: ScoringService;
   db: Kysely<unknown>;
   bus: MessageBus;
   /** Every event scoring has published on the real `crm.scoring` topic so far, as CloudEvents. */

@@ -1,7 +1,7 @@
 import { baseConfigSchema, loadConfig, systemRuntime, type Outbox } from '@crm/platform';
 import { scoringConfigOf } from '../src/config';
 import type { ScoringDb } from '../src/db/scoring.repository';
-import { startNightlyRuns, type RunContext } from '../src/domain/scores';
+import { startNightlyRuns, type JobHeartbeats, type RunContext } from '../src/domain/scores';
 
 const configWith = (env: NodeJS.ProcessEnv) => scoringConfigOf(loadConfig(baseConfigSchema, {}), env);
 
@@ -12,6 +12,7 @@ const context = (env: NodeJS.ProcessEnv): RunContext => ({
   runtime: systemRuntime,
   config: configWith(env),
   write: () => Promise.reject(new Error('not expected')),
+  heartbeats: {} as JobHeartbeats,
 });
 
 describe('nightly runs', () => {

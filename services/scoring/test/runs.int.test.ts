@@ -45,6 +45,7 @@ beforeAll(async () => {
     })),
   );
   expect((await inject({ method: 'POST', url: '/v1/transactions/batch', headers: as(batchJob), payload: { items } })).json().summary.rejected).toBe(0);
+  await h.service.rescoreWorker.drain();
   const calibrationEnd = new Date(now - DAY).toISOString().slice(0, 10);
   expect((await inject({ method: 'POST', url: '/v1/scoring/models/clv/fit', headers: as(admin), payload: { calibrationEnd, timeUnit: 'days' } })).statusCode).toBe(201);
 }, 60_000);
@@ -82,13 +83,28 @@ describe('scoring runs', () => {
     expect(second.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(second.json()).toEqual(expect.objectContaining({ type: 'urn:crm:problem:conflict', runId: active }));
 
-    await sql`update scoring.scoring_run set created_at = now() - interval '7 hours' where id = ${active}`.execute(h.db);
+    // Its process died: no heartbeat for longer than SCORING_INTERRUPTED_AFTER_SECONDS (90 by default).
+    await sql`update scoring.scoring_run set heartbeat_at = now() - interval '91 seconds' where id = ${active}`.execute(h.db);
     const third = await startRun();
     expect(third.statusCode).toBe(202);
     await finished(third.json().id);
     const abandoned = (await inject({ method: 'GET', url: `/v1/scoring/runs/${active}`, headers: as(admin) })).json();
-    expect(abandoned.status).toBe('failed');
-    expect(abandoned.error).toMatch(/abandoned/);
+    expect(abandoned.status).toBe('interrupted');
+    expect(abandoned.error).toMatch(/^interrupted: its process stopped during step "scores"/);
+    expect(abandoned.finishedAt).not.toBeNull();
+  });
+
+  it('a full run takes over the customers waiting in the rescore queue, and an interrupted run hands its own back', async () => {
+    const dead = randomUUID();
+    await sql`insert into scoring.scoring_run (id, status, trigger, step, created_at, started_at, heartbeat_at) values (${dead}, 'running', 'test', 'scores', now(), now(), now() - interval '5 minutes')`.execute(h.db);
+    // Waiting customers the worker will not claim for an hour: only a run can clear them. One was held by the dead run.
+    await sql`insert into scoring.rescore_queue (customer_id, available_at, run_id) values
+      (${customers[1]}, now() + interval '1 hour', null), (${customers[2]}, now() + interval '1 hour', ${dead})`.execute(h.db);
+    const run = await startRun();
+    expect(run.statusCode).toBe(202);
+    expect((await finished(run.json().id)).status).toBe('succeeded');
+    expect((await inject({ method: 'GET', url: `/v1/scoring/runs/${dead}`, headers: as(admin) })).json().status).toBe('interrupted');
+    expect((await sql`select customer_id from scoring.rescore_queue`.execute(h.db)).rows).toEqual([]);
   });
 
   it('two concurrent POSTs start one run', async () => {

@@ -76,6 +76,8 @@ beforeAll(async () => {
   }));
   const res = await h.service.app.inject({ method: 'POST', url: '/v1/transactions/batch', headers: as(batchJob), payload: { items } });
   expect(res.json().summary.inserted).toBe(transactions.length);
+  // The customers the ingest queued are rescored (at the real time) before the tests score them at NOW.
+  await h.service.rescoreWorker.drain();
 }, 60_000);
 afterAll(async () => {
   await h?.close();
@@ -183,6 +185,7 @@ describe('recomputeScores against an independent oracle', () => {
       payload: { items: [{ sourceSystem: 'gen', externalId: 'G-extra', customer: { id: target }, occurredAt: new Date(NOW.getTime() - 2 * DAY).toISOString(), type: 'sale', amount: { amount: '5000.00', currency: 'CNY' }, quantity: 1 }] },
     });
     expect(res.json().summary.inserted).toBe(1);
+    await h.service.rescoreWorker.drain();
     const later = new Date(NOW.getTime() + 1000);
     expect(await db.transaction().execute((trx) => rescoreCustomers(trx, [target], { now: later, windowDays: WINDOW_DAYS }))).toEqual({ scored: 1 });
     const after = await scores();

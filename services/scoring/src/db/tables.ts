@@ -72,7 +72,7 @@ export interface TransactionTable {
 
 export interface IngestJobTable {
   id: string;
-  status: 'running' | 'succeeded' | 'failed';
+  status: 'running' | 'succeeded' | 'failed' | 'interrupted';
   principal_subject: string;
   dealer_id: string | null;
   received: Generated<number>;
@@ -84,6 +84,8 @@ export interface IngestJobTable {
   error: string | null;
   created_at: Timestamp;
   finished_at: Timestamp | null;
+  /** Refreshed while the ingest runs; a stale one means its process died (then `interrupted`). */
+  heartbeat_at: ColumnType<Date | null, Date | string | undefined, Date | string | null>;
 }
 
 export interface ScoringDatabase {
@@ -103,6 +105,18 @@ export interface ScoringDatabase {
   tier_downgrade_pending: TierDowngradePendingTable;
   segment: SegmentTable;
   segment_member: SegmentMemberTable;
+  rescore_queue: RescoreQueueTable;
+}
+
+/** Customers waiting for their scores, tiers and segments to catch up (db/rescore-queue.repository.ts). */
+export interface RescoreQueueTable {
+  customer_id: string;
+  ticket: Generated<string>;
+  queued_at: Generated<Date>;
+  available_at: Generated<Date>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  run_id: string | null;
 }
 
 export interface CustomerScoreTable {
@@ -142,7 +156,7 @@ export interface ClvModelTable {
 
 export interface ScoringRunTable {
   id: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted';
   trigger: string;
   step: string | null;
   customers_scored: Generated<number>;
@@ -150,6 +164,8 @@ export interface ScoringRunTable {
   created_at: Timestamp;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  /** Refreshed while the run executes; a stale one means its process died (then `interrupted`). */
+  heartbeat_at: ColumnType<Date | null, Date | string | undefined, Date | string | null>;
 }
 
 export interface TierTable {

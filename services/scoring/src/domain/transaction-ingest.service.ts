@@ -1,6 +1,7 @@
 import { ExternalId, externalIdNamespace, Money, SHARED_NAMESPACE, type Principal } from '@crm/domain';
 import { dealerScope, lockForTransaction, valueFreeMessage, type Runtime } from '@crm/platform';
 import { z } from 'zod';
+import { queueRescore } from '../db/rescore-queue.repository';
 import { insertTransactions, knownCustomers, namespacedKey, ratesFor, ScoringLocks, type ScoringDb, type TransactionWrite } from '../db/scoring.repository';
 
 const Label = z.string().trim().min(1).max(200);
@@ -53,6 +54,8 @@ export interface IngestContext {
   clockSkewMs: number;
   /** Runs the chunk's writes in one transaction. */
   write: <T>(work: (trx: ScoringDb) => Promise<T>) => Promise<T>;
+  /** Records a chunk's results (an ingest job's counters) in the transaction that writes the chunk, so they never disagree. */
+  recordChunk?: (trx: ScoringDb, results: RowResult[]) => Promise<void>;
 }
 
 /**
@@ -180,9 +183,15 @@ export async function writeChunk({ refused, accepted }: CheckedChunk, context: I
             if (write.customer_id) customerIds.add(write.customer_id);
           }
         }
+        // Committed with the sales: a crash after the commit still leaves them to the rescore worker.
+        await queueRescore(trx, [...customerIds]);
+        await context.recordChunk?.(trx, [...refused, ...chunkResults]);
         return chunkResults;
       })),
     );
+  } else {
+    const { recordChunk } = context;
+    if (recordChunk) await context.write((trx) => recordChunk(trx, results));
   }
   return { results: results.sort((a, b) => a.index - b.index), customerIds: [...customerIds] };
 }

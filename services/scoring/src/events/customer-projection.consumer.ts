@@ -3,10 +3,8 @@ import { erasePlatformRecords, lockForTransaction, type EventHandler } from '@cr
 import { sql } from 'kysely';
 import { ScoringLocks, table, type ScoringDb } from '../db/scoring.repository';
 import { finalSurvivorOf, isErased, recordErasure, recordMerge } from '../db/customer-alias.repository';
-import { recomputeOptionsOf, rescoreCustomers } from '../domain/scores/score.service';
-import type { ScoreSettings } from '../domain/scores/score.settings';
+import { queueRescore } from '../db/rescore-queue.repository';
 import { refreshSegments, type SegmentContext } from '../domain/segments/segment-membership.service';
-import { assignTiers } from '../domain/tiers/tier-assignment.service';
 
 
 /**
@@ -41,7 +39,7 @@ async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): 
   // Transactions that arrived before the customer did now belong to it, also those naming an id merged into it.
   // Only staff and integrations leave rows pending, so only shared external ids claim them: a dealer's own
   // `erp/C-1001` never takes the ERP's sales.
-  await sql`
+  const linked = await sql`
     update ${table('transaction')} t set customer_id = ${customer.id}, customer_ref_system = null, customer_ref_id = null
     where t.customer_id is null and t.customer_ref_id is not null and (
       (t.customer_ref_system = 'crm' and t.customer_ref_id = ${customer.id})
@@ -49,6 +47,8 @@ async function project(trx: ScoringDb, customer: CustomerSnapshot, at: string): 
         select merged_id::text from ${table('customer_alias')} where survivor_id = ${customer.id}))
       or (t.customer_ref_system, t.customer_ref_id) in (
         select system, external_id from ${table('customer_external_id')} where customer_id = ${customer.id} and namespace = ${SHARED_NAMESPACE}))`.execute(trx);
+  // Sales it gained count in its scores and tier: queued with this commit, like an ingest's.
+  if ((linked.numAffectedRows ?? 0n) > 0n) await queueRescore(trx, [customer.id]);
   return true;
 }
 
@@ -99,12 +99,7 @@ async function moveToSurvivor(db: ScoringDb, mergedId: string, survivorId: strin
   return moved.numUpdatedRows > 0n || (linked.numAffectedRows ?? 0n) > 0n || (override.numAffectedRows ?? 0n) > 0n;
 }
 
-/** What the projection needs besides the database: events to publish, the clock, the scoring settings. */
-export interface ProjectionContext extends SegmentContext {
-  config: ScoreSettings & { SCORING_TIER_GRACE_DAYS: number };
-}
-
-export function customerProjectionHandlers(context: ProjectionContext): Record<string, EventHandler> {
+export function customerProjectionHandlers(context: SegmentContext): Record<string, EventHandler> {
   const handlers: Record<string, EventHandler> = {
     [CustomerEvents.created.type]: async (trx, event: CloudEvent) => {
       const data = event.data as EventData<typeof CustomerEvents.created>;
@@ -124,12 +119,8 @@ export function customerProjectionHandlers(context: ProjectionContext): Record<s
       await recordMerge(db, mergedId, finalSurvivor, event.time);
       const moved = await moveToSurvivor(db, mergedId, finalSurvivor);
       if (finalSurvivor === survivorId) await project(db, survivor, event.time);
-      if (moved) {
-        // New scores and tier at once, as after an ingest: the duplicate's revenue (or override) is the survivor's now.
-        const tiers = { outbox: context.outbox, runtime: context.runtime, graceDays: context.config.SCORING_TIER_GRACE_DAYS };
-        await rescoreCustomers(db, [finalSurvivor], recomputeOptionsOf(context.config, context.runtime.now()));
-        await assignTiers(db, tiers, [finalSurvivor]);
-      }
+      // New scores and tier, as after an ingest: the duplicate's revenue (or override) is the survivor's now.
+      if (moved) await queueRescore(db, [finalSurvivor]);
       // The duplicate leaves its segments; the survivor's memberships follow its merged data.
       await refreshSegments(db, context, { customerIds: [mergedId, finalSurvivor] });
     },

@@ -1,6 +1,7 @@
 import type { Outbox, Runtime } from '@crm/platform';
 import type { ScoringConfig } from '../config';
 import type { ScoringDb } from '../db/scoring.repository';
+import type { JobHeartbeats, RescoreWorker } from '../domain/scores';
 
 /** What every route plugin of the scoring service is handed. */
 export interface ScoringRouteContext {
@@ -10,6 +11,8 @@ export interface ScoringRouteContext {
   config: ScoringConfig;
   /** Runs `work` in one transaction, then wakes the outbox relay. */
   write: <T>(work: (trx: ScoringDb) => Promise<T>) => Promise<T>;
-  /** Brings the scores, tiers and segments of these customers up to date (after an ingest). */
-  rescore: (customerIds: ReadonlySet<string>) => Promise<void>;
+  /** Keeps running ingest jobs' and runs' heartbeats fresh; marks those of dead processes interrupted. */
+  heartbeats: JobHeartbeats;
+  /** Drains the rescore queue that ingest fills in its transactions: wake it after committing. */
+  rescoreWorker: RescoreWorker;
 }

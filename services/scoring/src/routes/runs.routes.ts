@@ -9,7 +9,7 @@ const tags = ['runs'];
 const ScoringRun = z
   .object({
     id: z.uuid(),
-    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'interrupted']).describe('interrupted: its process stopped before it finished (found by its stale heartbeat)'),
     trigger: z.string(),
     step: z.enum(['scores', 'tiers', 'segments']).nullable().describe('what a running run is doing: scores → tiers → segments'),
     customersScored: z.number().int(),

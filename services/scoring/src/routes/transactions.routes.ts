@@ -19,7 +19,7 @@ const tags = ['transactions'];
 const IngestJob = z
   .object({
     id: z.uuid(),
-    status: z.enum(['running', 'succeeded', 'failed']),
+    status: z.enum(['running', 'succeeded', 'failed', 'interrupted']).describe('interrupted: its process stopped mid-stream; the counters show what was committed'),
     received: z.number().int(),
     inserted: z.number().int(),
     duplicates: z.number().int(),
@@ -57,7 +57,12 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
     runtime: context.runtime,
     baseCurrency: context.config.SCORING_BASE_CURRENCY,
     clockSkewMs: context.config.SCORING_CLOCK_SKEW_SECONDS * 1000,
-    write: context.write,
+    // Every chunk's commit queued its customers for rescoring: the worker takes them after the response.
+    write: async (work) => {
+      const result = await context.write(work);
+      context.rescoreWorker.wake();
+      return result;
+    },
   });
 
   app.post(
@@ -87,8 +92,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
       const ingest = ingestContext(request.principal);
       const body: unknown = request.body;
       if (!(body instanceof Readable)) {
-        const { results, customerIds } = await ingestChunk((body as { items: unknown[] }).items.map((value, index) => ({ index, value })), ingest);
-        await context.rescore(new Set(customerIds));
+        const { results } = await ingestChunk((body as { items: unknown[] }).items.map((value, index) => ({ index, value })), ingest);
         return { results, summary: summarise(results) };
       }
       if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/x-ndjson') throw problem(Problems.unsupportedMediaType);
@@ -103,37 +107,37 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         const total = { received: 0, inserted: 0, duplicates: 0, pending: 0, rejected: 0 };
         let kept = 0;
         yield `${JSON.stringify({ jobId })}\n`;
+        // Alive while the stream is read; a job whose heartbeat stops (its process died) is marked interrupted.
+        const stopBeating = context.heartbeats.track('ingest_job', jobId);
+        // The job's counters commit with each chunk: after a crash they say exactly what was written.
+        const jobIngest: IngestContext = {
+          ...ingest,
+          recordChunk: async (trx, results) => {
+            const rejectedLines = rejectedLinesOf(results).slice(0, Math.max(0, MAX_REJECTED_KEPT - kept));
+            kept += rejectedLines.length;
+            await progress(trx, jobId, summarise(results), rejectedLines);
+          },
+        };
         try {
           // Pipelined: the next chunk is parsed and checked (CPU) while earlier ones are written (database),
           // answered in order.
           const writing: Promise<ChunkOutcome>[] = [];
-          const affected = new Set<string>();
           const finish = async function* (done: Promise<ChunkOutcome>) {
-            const { results, customerIds } = await done;
-            for (const id of customerIds) affected.add(id);
-            const summary = summarise(results);
+            const summary = summarise((await done).results);
             for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += summary[key];
-            const rejectedLines = results
-              .filter((r) => r.status === 'rejected')
-              .sort((a, b) => a.index - b.index)
-              .slice(0, Math.max(0, MAX_REJECTED_KEPT - kept))
-              .map((r) => ({ line: r.index + 1, reason: r.reason ?? '' }));
-            kept += rejectedLines.length;
-            await progress(context.db, jobId, summary, rejectedLines);
             yield `${JSON.stringify({ progress: total })}\n`;
           };
           for await (const chunk of ndjsonChunks(stream, NDJSON_CHUNK)) {
-            const checked = checkChunk(chunk.filter((line): line is { index: number; value: unknown } => 'value' in line), ingest);
+            const checked = checkChunk(chunk.filter((line): line is { index: number; value: unknown } => 'value' in line), jobIngest);
             checked.refused.push(...chunk.flatMap((line) => ('error' in line ? [{ index: line.index, status: 'rejected' as const, reason: line.error }] : [])));
             const oldest = writing.length >= WRITES_IN_FLIGHT ? writing.shift() : undefined;
             if (oldest) yield* finish(oldest);
-            const write = writeChunk(checked, ingest);
+            const write = writeChunk(checked, jobIngest);
             // Handled where it is awaited, chunks later; this keeps a failure meanwhile from counting as unhandled.
             write.catch(() => undefined);
             writing.push(write);
           }
           for (let next = writing.shift(); next; next = writing.shift()) yield* finish(next);
-          await context.rescore(affected);
           await context.db.updateTable('ingest_job').set({ status: 'succeeded', finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
           yield `${JSON.stringify({ jobId, summary: total })}\n`;
         } catch (error) {
@@ -141,6 +145,8 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
           await context.db.updateTable('ingest_job').set({ status: 'failed', error: message, finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
           request.log.error({ err: error, jobId }, 'ingest failed');
           yield `${JSON.stringify({ jobId, error: 'the ingest failed; see the job for what was written' })}\n`;
+        } finally {
+          stopBeating();
         }
       };
       // Streams bypass response serialization; the schema documents the JSON form.
@@ -218,6 +224,13 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
       );
     },
   );
+}
+
+function rejectedLinesOf(results: RowResult[]): { line: number; reason: string }[] {
+  return results
+    .filter((r) => r.status === 'rejected')
+    .sort((a, b) => a.index - b.index)
+    .map((r) => ({ line: r.index + 1, reason: r.reason ?? '' }));
 }
 
 async function progress(db: ScoringDb, jobId: string, summary: z.infer<typeof IngestSummary>, rejectedLines: { line: number; reason: string }[]) {

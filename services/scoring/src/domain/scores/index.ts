@@ -7,4 +7,7 @@ export type { ScoreSettings } from './score.settings';
 export { executeRun, settleRuns, startNightlyRuns, startRun } from './scoring-run.service';
 export type { NightlyRuns, RunContext, RunRow } from './scoring-run.service';
 export { fitClvModel } from './clv-fit.service';
-export { rescoreAfterIngest } from './rescore.service';
+export { createRescoreWorker, rescoreNow } from './rescore.service';
+export type { RescoreWorker } from './rescore.service';
+export { createJobHeartbeats } from './job-heartbeats';
+export type { HeartbeatTable, JobHeartbeats } from './job-heartbeats';

@@ -16,5 +16,9 @@ export const scoreSettingsSchema = z.object({
   SCORING_CLV_PERIOD_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** When the nightly full run starts (cron syntax, server time zone). */
   SCORING_NIGHTLY_CRON: z.string().min(9).default('0 2 * * *'),
+  /** How often a running scoring run or ingest job shows it is alive. */
+  SCORING_HEARTBEAT_SECONDS: z.coerce.number().min(0.1).max(3600).default(10),
+  /** A run or ingest job `running` without a heartbeat for this long is marked `interrupted` (its process died). */
+  SCORING_INTERRUPTED_AFTER_SECONDS: z.coerce.number().min(1).max(86_400).default(90),
 });
 export type ScoreSettings = z.infer<typeof scoreSettingsSchema>;

@@ -1,12 +1,14 @@
 import { lockForTransaction, withoutStatementTimeout, type Logger, type Outbox, type Runtime } from '@crm/platform';
 import { Cron } from 'croner';
 import { sql, type Selectable } from 'kysely';
+import { assignRescoresToRun, settleRunRescores } from '../../db/rescore-queue.repository';
 import { ScoringLocks, type ScoringDb } from '../../db/scoring.repository';
 import type { ScoringRunTable } from '../../db/tables';
 import { refreshSegments } from '../segments/segment-membership.service';
 import { assignTiers } from '../tiers/tier-assignment.service';
 import { recomputeOptionsOf, recomputeScores } from './score.service';
 import type { ScoringConfig } from '../../config';
+import type { JobHeartbeats } from './job-heartbeats';
 
 /** What a run needs: the route context of the service has all of it. */
 export interface RunContext {
@@ -15,13 +17,11 @@ export interface RunContext {
   runtime: Runtime;
   config: ScoringConfig;
   write: <T>(work: (trx: ScoringDb) => Promise<T>) => Promise<T>;
+  /** Keeps a running run's heartbeat fresh; marks runs of dead processes interrupted. */
+  heartbeats: JobHeartbeats;
 }
 
 export type RunRow = Selectable<ScoringRunTable>;
-
-/** A run left 'running' this long is taken as abandoned (its process died) and no longer blocks new runs. */
-const ABANDONED_AFTER_MS = 6 * 3_600_000;
-/** Serialises run starts across connections and service instances. */
 
 /** Runs executing in this process, per context, so a stop can wait for them. */
 const inFlight = new WeakMap<RunContext, Set<Promise<void>>>();
@@ -32,20 +32,16 @@ const inFlight = new WeakMap<RunContext, Set<Promise<void>>>();
  * The check and the insert hold a transaction-level advisory lock, so two concurrent starts cannot both win.
  */
 export async function startRun(context: RunContext, trigger: string): Promise<{ started: boolean; run: RunRow }> {
+  // A run whose process died (no heartbeat for a while) is interrupted and no longer blocks.
+  await context.heartbeats.interruptAbandoned();
   const outcome = await context.db.transaction().execute(async (trx) => {
     await lockForTransaction(trx, ScoringLocks.run);
     const now = context.runtime.now();
-    await trx
-      .updateTable('scoring_run')
-      .set({ status: 'failed', error: 'abandoned: the run did not finish (its process stopped?)', finished_at: now.toISOString() })
-      .where('status', 'in', ['queued', 'running'])
-      .where('created_at', '<', new Date(now.getTime() - ABANDONED_AFTER_MS))
-      .execute();
     const active = await trx.selectFrom('scoring_run').selectAll().where('status', 'in', ['queued', 'running']).orderBy('created_at').executeTakeFirst();
     if (active) return { started: false, run: active };
     const run = await trx
       .insertInto('scoring_run')
-      .values({ id: context.runtime.newId(), status: 'queued', trigger, step: null, error: null, created_at: now.toISOString(), started_at: null, finished_at: null })
+      .values({ id: context.runtime.newId(), status: 'queued', trigger, step: null, error: null, created_at: now.toISOString(), started_at: null, finished_at: null, heartbeat_at: now.toISOString() })
       .returningAll()
       .executeTakeFirstOrThrow();
     return { started: true, run };
@@ -54,13 +50,20 @@ export async function startRun(context: RunContext, trigger: string): Promise<{ 
   return outcome;
 }
 
-/** recomputeScores → assignTiers → refreshSegments, the run row showing the step; failures end up on the row. */
+/**
+ * recomputeScores → assignTiers → refreshSegments, the run row showing the step; failures end up on the
+ * row. The run covers every customer waiting in the rescore queue when it starts: it deletes them
+ * from the queue when it succeeds, and hands them back to the rescore worker otherwise.
+ */
 export async function executeRun(context: RunContext, runId: string): Promise<void> {
   const { db, runtime } = context;
   const step = (values: Partial<Pick<ScoringRunTable, 'status' | 'step' | 'error'>> & { customers_scored?: number; started_at?: string; finished_at?: string }) =>
     db.updateTable('scoring_run').set(values).where('id', '=', runId).execute();
+  const stopBeating = context.heartbeats.track('scoring_run', runId);
+  let succeeded = false;
   try {
     await step({ status: 'running', step: 'scores', started_at: runtime.now().toISOString() });
+    await assignRescoresToRun(db, runId);
     // Marks freshly ingested pages all-visible and refreshes the statistics, so the aggregations read the
     // covering index alone (cheap when autovacuum got there first). Outside any transaction, as VACUUM must be.
     await withoutStatementTimeout(db, (connection) => sql`vacuum (analyze) scoring.transaction`.execute(connection));
@@ -71,8 +74,12 @@ export async function executeRun(context: RunContext, runId: string): Promise<vo
     await step({ step: 'segments' });
     await context.write((trx) => refreshSegments(trx, { outbox: context.outbox, runtime }));
     await step({ status: 'succeeded', step: null, finished_at: runtime.now().toISOString() });
+    succeeded = true;
   } catch (error) {
     await step({ status: 'failed', error: error instanceof Error ? error.message : String(error), finished_at: runtime.now().toISOString() }).catch(() => undefined);
+  } finally {
+    stopBeating();
+    await settleRunRescores(db, runId, succeeded).catch(() => undefined);
   }
 }
 
