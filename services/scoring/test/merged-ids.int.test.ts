@@ -43,7 +43,9 @@ const ingest = async (...items: unknown[]) => {
   expect(response.statusCode).toBe(200);
   return (response.json().results as { status: string }[]).map((r) => r.status);
 };
+/** Scores as they stand once the rescore queue (fed by merges and ingests) is worked off. */
 const scoresOf = async (id: string) => {
+  await h.service.rescoreWorker.drain();
   const response = await inject({ method: 'GET', url: `/v1/customers/${id}/scores`, headers: as(admin) });
   expect(response.statusCode).toBe(200);
   return response.json();
