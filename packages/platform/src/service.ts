@@ -180,7 +180,12 @@ export function runMain(name: string, definitions: ServiceDefinition[], schema: 
     return;
   }
   const logger = createLogger({ name, level: config.LOG_LEVEL });
-  runServices(definitions, { config, logger }).catch((error: unknown) => {
+  runServices(definitions, { config, logger }).then(({ ports }) => {
+    // One line that says where to go: the API (its docs where the gateway runs) and every service.
+    const host = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
+    const where = Object.entries(ports).map(([service, port]) => `${service} http://${host}:${port}${service === 'gateway' ? ` (API docs: http://${host}:${port}/docs)` : ''}`);
+    logger.info(`ready: ${where.join(', ')}`);
+  }, (error: unknown) => {
     if (refuse(error)) return;
     logger.fatal({ err: error }, `${name} failed to start`);
     process.exit(1);

@@ -1,5 +1,5 @@
 import { customersService } from '@crm/customers';
-import { gatewayService } from '@crm/gateway';
+import { gatewayService, UPSTREAMS } from '@crm/gateway';
 import { scoringService } from '@crm/scoring';
 import { baseConfigSchema, runMain } from '@crm/platform';
 
@@ -7,4 +7,13 @@ import { baseConfigSchema, runMain } from '@crm/platform';
  * The whole suite in one process. Without DATABASE_URL / KAFKA_BROKERS it is fully embedded:
  * PGlite under DATA_DIR and events handed over in process through the same outbox relay.
  */
-runMain('crm', [customersService, scoringService, gatewayService], baseConfigSchema);
+const services = [customersService, scoringService, gatewayService];
+
+// In one process the gateway finds each upstream on this host, at the port that upstream listens on
+// (CUSTOMERS_PORT alone moves both ends); an explicit CUSTOMERS_URL still wins.
+for (const upstream of UPSTREAMS) {
+  const port = process.env[services.find((service) => service.name === upstream.name)?.portEnv ?? ''];
+  if (port !== undefined && process.env[upstream.urlEnv] === undefined) process.env[upstream.urlEnv] = `http://127.0.0.1:${port}`;
+}
+
+runMain('crm', services, baseConfigSchema);
