@@ -45,8 +45,17 @@ export function paginate<Row, Item>(
 
 export const etagOf = (version: number): string => `"${version}"`;
 
-/** The `If-Match` request header, for a route's `headers` schema. */
-export const IfMatchHeaders = z.object({ 'if-match': z.string().max(200).optional() });
+/** Entity tags as RFC 9110 writes them: quoted (`"3"`, `W/"3"`), comma-separated, or `*`. */
+const ENTITY_TAGS = /^\s*(\*|(W\/)?"[^"]*"(\s*,\s*(W\/)?"[^"]*")*)\s*$/;
+
+/** The `If-Match` request header, for a route's `headers` schema. An unquoted `3` is the common mistake: say so. */
+export const IfMatchHeaders = z.object({
+  'if-match': z
+    .string()
+    .max(200)
+    .regex(ENTITY_TAGS, 'must be the ETag exactly as it was sent, quotes included (e.g. If-Match: "3"), or *')
+    .optional(),
+});
 
 /** Whether an `If-Match` header value names the current version (or `*`). */
 export function ifMatchHolds(ifMatch: string, currentVersion: number): boolean {
