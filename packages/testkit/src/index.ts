@@ -3,3 +3,4 @@ export * from './database';
 export * from './kafka';
 export * from './free-port';
 export * from './random';
+export * from './signed-injections';

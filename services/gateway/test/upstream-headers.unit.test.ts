@@ -4,7 +4,7 @@ import { isUnderPrefix } from '../src/upstreams';
 
 const SECRET = 'unit-test-internal-secret-0123456789abcdef';
 const principal = { kind: 'dealer', subject: 'd1', dealerId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' } as const;
-const request = { principal, id: 'req-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', ip: '10.0.0.9', protocol: 'https' as const, host: 'api.example.com' };
+const request = { principal, id: 'req-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', ip: '10.0.0.9', protocol: 'https' as const, host: 'api.example.com', method: 'GET', url: '/v1/customers/42?limit=5' };
 const runtime = { now: () => new Date(), newId: () => 'id' };
 
 describe('upstream request headers', () => {
@@ -30,7 +30,7 @@ describe('upstream request headers', () => {
   });
 
   it('adds a principal the upstream can verify', () => {
-    expect(verifyPrincipal(headers, SECRET)).toEqual(principal);
+    expect(verifyPrincipal(headers, SECRET, { method: 'GET', url: '/v1/customers/42' })).toEqual(principal);
   });
 
   it('forwards this hop\'s request id, trace context and client address', () => {

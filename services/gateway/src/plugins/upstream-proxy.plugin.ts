@@ -16,23 +16,47 @@ export interface UpstreamProxyOptions {
 }
 
 /**
- * The headers an upstream receives: the client's, minus its credentials and any principal it tried
- * to forge, plus the signed principal, the request id and the trace context of this hop.
+ * Client headers that never go upstream: its credentials, and `Expect`. Node's server already
+ * answered `100 Continue` to the client (curl sends `Expect: 100-continue` for bodies over 1 MiB),
+ * and undici refuses to send the header at all (a 502 for every large upload).
  */
+const NOT_FORWARDED = new Set(['authorization', 'expect']);
+
+/**
+ * The headers an upstream receives: the client's, minus its credentials, `Expect` and any principal
+ * it tried to forge, plus the signed principal, the request id and the trace context of this hop.
+ */
+/**
+ * The path the upstream receives for a request target, as @fastify/reply-from builds it: the path
+ * part (absolute-form reduced to it) resolved by the WHATWG URL parser against the upstream, which
+ * re-escapes some characters and turns `\` into `/`. The principal is signed for this path.
+ */
+export function forwardedPathOf(url: string): string {
+  const path = routedTargetOf(url).split('?', 1)[0] ?? '/';
+  return new URL(path.startsWith('//') ? `.${path}` : path, 'http://upstream.invalid').pathname;
+}
+
+/** An absolute-form request target (`http://host/v1/x`) as the origin-form the router matched (`/v1/x`). */
+export function routedTargetOf(url: string): string {
+  if (url.startsWith('/')) return url;
+  const { pathname, search } = new URL(url);
+  return `${pathname}${search}`;
+}
+
 export function upstreamRequestHeaders(
-  request: Pick<FastifyRequest, 'principal' | 'id' | 'traceparent' | 'ip' | 'protocol' | 'host'>,
+  request: Pick<FastifyRequest, 'principal' | 'id' | 'traceparent' | 'ip' | 'protocol' | 'host' | 'method' | 'url'>,
   headers: IncomingHttpHeaders,
   options: Pick<UpstreamProxyOptions, 'internalSecret' | 'runtime'>,
 ): IncomingHttpHeaders {
   const forwarded: IncomingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name === 'authorization' || name.startsWith(PRINCIPAL_HEADER)) continue;
+    if (NOT_FORWARDED.has(name) || name.startsWith(PRINCIPAL_HEADER)) continue;
     forwarded[name] = value;
   }
   const priorFor = headers['x-forwarded-for'];
   return {
     ...forwarded,
-    ...signPrincipal(request.principal, options.internalSecret, options.runtime.now()),
+    ...signPrincipal(request.principal, options.internalSecret, { method: request.method, url: forwardedPathOf(request.url) }, options.runtime.now()),
     'x-request-id': request.id,
     traceparent: request.traceparent,
     'x-forwarded-for': priorFor ? `${String(priorFor)}, ${request.ip}` : request.ip,
@@ -67,6 +91,8 @@ async function registerProxy(app: App, upstream: Upstream, options: UpstreamProx
   await app.register(httpProxy, {
     upstream: upstream.url,
     routes: [...routes],
+    // Forwarded as origin-form: reply-from refuses an absolute URL that is not the upstream's.
+    preRewrite: routedTargetOf,
     undici: {
       connections: 128,
       keepAliveTimeout: 30_000,
