@@ -10,6 +10,7 @@ import { createTokenService } from './domain/token.service';
 import { createUpstreamDocuments, fetchUpstreamDocument, type DocumentLoader } from './openapi/upstream-documents.service';
 import { registerApiDocs } from './plugins/api-docs.plugin';
 import { registerAuthentication } from './plugins/authentication.plugin';
+import { registerRateLimits } from './plugins/rate-limit.plugin';
 import { registerUpstreamProxies } from './plugins/upstream-proxy.plugin';
 import { apiClientRoutes } from './routes/api-clients.routes';
 import { oauthRoutes } from './routes/oauth.routes';
@@ -68,6 +69,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
       now: () => runtime.now().getTime(),
       refreshMs: 5 * 60_000,
     }),
+  });
+  await registerRateLimits(app, {
+    reads: config.RATE_LIMIT_READS_PER_MINUTE,
+    writes: config.RATE_LIMIT_WRITES_PER_MINUTE,
+    bulk: config.RATE_LIMIT_BULK_PER_MINUTE,
+    anonymous: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
   });
   apiClientRoutes(app, apiClients);
   await oauthRoutes(app, clientCredentials);
