@@ -78,6 +78,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   apiClientRoutes(app, apiClients);
   await oauthRoutes(app, clientCredentials);
-  await registerUpstreamProxies(app, { upstreams, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.UPSTREAM_TIMEOUT_MS, longTimeoutMs: config.UPSTREAM_LONG_TIMEOUT_MS, runtime });
+  await registerUpstreamProxies(app, {
+    upstreams,
+    internalSecret: config.CRM_INTERNAL_SECRET,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    longTimeoutMs: config.UPSTREAM_LONG_TIMEOUT_MS,
+    runtime,
+    bodyLimits: { bulkBytes: config.GATEWAY_MAX_BULK_BYTES, otherBytes: config.GATEWAY_MAX_BODY_BYTES },
+  });
   return { app, stop: async () => undefined };
 }

@@ -31,6 +31,10 @@ const gatewaySettings = {
   RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_BULK_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  /** Largest body a batch route (`…/batch`) takes through the gateway; the services' NDJSON_MAX_STREAM_BYTES. Larger → 413. */
+  GATEWAY_MAX_BULK_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
+  /** Largest body any other proxied route takes; the services' JSON body limit. Larger → 413. */
+  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   ...upstreamUrls,
 };
 

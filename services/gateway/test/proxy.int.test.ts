@@ -158,8 +158,8 @@ describe('large bodies', () => {
     expect(received).toEqual({ bytes: sent, sha256: hash.digest('hex'), principal: dealer });
   });
 
-  it('lets the upstream decide about a large JSON body too', async () => {
-    const payload = JSON.stringify({ items: ['x'.repeat(3 * 1024 * 1024)] });
+  it('lets the upstream decide about a JSON body under the gateway limit', async () => {
+    const payload = JSON.stringify({ items: ['x'.repeat(512 * 1024)] });
     const response = await h.inject({ method: 'PUT', url: '/v1/customers/by-external-id/erp/1', headers: { ...bearer(dealerKey), 'content-type': 'application/json' }, payload });
     // The echo upstream has a 1 KiB limit of its own: its answer, not the gateway's, comes back.
     expect(response.statusCode).toBe(413);

@@ -3,6 +3,7 @@ import httpProxy from '@fastify/http-proxy';
 import { PRINCIPAL_HEADER, problem, Problems, sendProblem, signPrincipal, type App, type Runtime } from '@crm/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayProblems } from '../domain/gateway.problems';
+import { answeredBodyTooLarge, registerBodyLimits, type BodyLimits } from './body-limits.plugin';
 import type { Upstream } from '../upstreams';
 
 export interface UpstreamProxyOptions {
@@ -13,6 +14,7 @@ export interface UpstreamProxyOptions {
   /** For the upstream's `longRunning` paths. */
   longTimeoutMs: number;
   runtime: Runtime;
+  bodyLimits: BodyLimits;
 }
 
 /**
@@ -66,7 +68,8 @@ export function upstreamRequestHeaders(
 }
 
 /** A transport failure as problem+json: 504 when the upstream was too slow, 502 when it could not be reached. */
-function answerUpstreamFailure(upstream: Upstream, reply: FastifyReply, error: Error & { statusCode?: number }): void {
+function answerUpstreamFailure(upstream: Upstream, reply: FastifyReply, error: Error & { statusCode?: number }, bodyLimits: BodyLimits): void {
+  if (answeredBodyTooLarge(reply, bodyLimits)) return;
   const timedOut = error.statusCode === 504;
   reply.request.log.warn({ err: error, upstream: upstream.name }, 'upstream request failed');
   const failure = timedOut
@@ -104,7 +107,7 @@ async function registerProxy(app: App, upstream: Upstream, options: UpstreamProx
     replyOptions: {
       rewriteRequestHeaders: (request, headers) => upstreamRequestHeaders(request, headers as IncomingHttpHeaders, options),
       // The gateway serves HTTP/1 only: the reply is the plain one sendProblem takes.
-      onError: (reply, { error }) => answerUpstreamFailure(upstream, reply as unknown as FastifyReply, error),
+      onError: (reply, { error }) => answerUpstreamFailure(upstream, reply as unknown as FastifyReply, error, options.bodyLimits),
       // Never replay a request on the client's behalf: what the upstream answers is the answer.
       retryDelay: () => null,
     },
@@ -112,8 +115,8 @@ async function registerProxy(app: App, upstream: Upstream, options: UpstreamProx
 }
 
 /**
- * Routes every upstream's prefixes to it. Bodies stream through untouched (the proxy parses no
- * content type), so the gateway's body limit does not apply: the upstream decides what it accepts.
+ * Routes every upstream's prefixes to it. Bodies stream through unparsed (the proxy parses no
+ * content type), so instead of the gateway's JSON body limit the body limits by route class apply.
  * Upstream answers, problem+json included, pass through unchanged. Requests were authenticated on
  * the way in (see the authentication plugin); here they get the signed principal.
  */
@@ -123,6 +126,7 @@ export async function registerUpstreamProxies(app: App, options: UpstreamProxyOp
     scope.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, hide: true };
     });
+    registerBodyLimits(scope, options.bodyLimits);
     for (const upstream of options.upstreams) await registerUpstream(scope, upstream, options);
   });
 }
