@@ -5,6 +5,7 @@ import { GATEWAY_SCHEMA, gatewayMigrations } from './db/migrations';
 import { createApiClientService } from './domain/api-client.service';
 import { createAuthenticator } from './domain/authentication.service';
 import { createClientCredentialsService } from './domain/client-credentials.service';
+import { createHttpDealerDirectory } from './domain/dealer-directory';
 import { createSealedBox } from './domain/sealed-box';
 import { createTokenService } from './domain/token.service';
 import { createUpstreamDocuments, fetchUpstreamDocument, type DocumentLoader } from './openapi/upstream-documents.service';
@@ -44,14 +45,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     cacheSeconds: config.CRM_AUTH_CACHE_SECONDS,
     runtime,
   });
+  const upstreams = resolveUpstreams(config);
   const apiClients = createApiClientService({
     db,
     runtime,
     replayBox: createSealedBox(config.CRM_JWT_SECRET, 'crm-gateway/idempotent-replay'),
     onRevoked: () => authenticator.forgetCached(),
+    dealers: createHttpDealerDirectory({ customersUrl: config.CUSTOMERS_URL, internalSecret: config.CRM_INTERNAL_SECRET, runtime, timeoutMs: config.UPSTREAM_TIMEOUT_MS }),
   });
   const clientCredentials = createClientCredentialsService({ db, tokens });
-  const upstreams = resolveUpstreams(config);
 
   const app = await createApp({
     name: 'gateway',

@@ -222,3 +222,30 @@ describe('principals bound to one request, checked directly against a service', 
     expect((await rawRequest(Number(new URL(api).port), 'GET', '/%761/customers')).status).toBe(401);
   });
 });
+
+describe('API clients for dealers, checked with the customers service', () => {
+  const post = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${api}${url}`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+  };
+  const storedClients = async () => Number((await sql<{ n: string }>`select count(*) as n from gateway.api_client`.execute(db)).rows[0]?.n);
+  const storedReplays = async () => Number((await sql<{ n: string }>`select count(*) as n from gateway.idempotency_key`.execute(db)).rows[0]?.n);
+
+  it('issues a credential for an existing dealer', async () => {
+    const dealer = await post('/v1/dealers', { code: 'EDGE-01', name: 'Edge One' });
+    expect(dealer.status).toBe(201);
+    const client = await post('/v1/api-clients', { name: 'EDGE-01 portal', principal: { kind: 'dealer', subject: 'edge-01', dealerId: dealer.body.id } });
+    expect(client.status).toBe(201);
+    expect(client.body.principal).toEqual({ kind: 'dealer', subject: 'edge-01', dealerId: dealer.body.id });
+  });
+
+  it('refuses an unknown dealer with 422 problem+json and writes nothing', async () => {
+    const [clientsBefore, replaysBefore] = [await storedClients(), await storedReplays()];
+    for (const headers of [{}, { 'idempotency-key': 'edge-unknown-dealer-1' }] as Record<string, string>[]) {
+      const refused = await post('/v1/api-clients', { name: 'ghost portal', principal: { kind: 'dealer', subject: 'ghost', dealerId: '0190c8a0-0000-7000-8000-00000000dead' } }, headers);
+      expect({ status: refused.status, contentType: refused.contentType }).toEqual({ status: 422, contentType: 'application/problem+json; charset=utf-8' });
+      expect(refused.body).toMatchObject({ type: 'urn:crm:problem:unknown-dealer', status: 422, detail: expect.stringContaining('0190c8a0-0000-7000-8000-00000000dead') });
+    }
+    expect([await storedClients(), await storedReplays()]).toEqual([clientsBefore, replaysBefore]);
+  });
+});
