@@ -26,14 +26,15 @@ let db: Kysely<unknown>;
 let suite: Awaited<ReturnType<typeof runServices>>;
 let api: string;
 let customersPort: number;
+let scoringPort: number;
 let workDir: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   db = openDatabase({ kind: 'postgres', url: database.url, poolSize: 2 });
   workDir = mkdtempSync(path.join(tmpdir(), 'crm-edge-'));
-  const [port, scoringPort] = [await freePort(), await freePort()];
-  customersPort = await freePort();
+  const port = await freePort();
+  [customersPort, scoringPort] = [await freePort(), await freePort()];
   const env = {
     PORT: String(port),
     CUSTOMERS_PORT: String(customersPort),
@@ -183,6 +184,9 @@ describe('principals bound to one request, checked directly against a service', 
     ]) {
       expectUnauthenticated(await rawRequest(customersPort, 'GET', target));
     }
+    for (const target of [`http://127.0.0.1:${scoringPort}/v1/transactions`, '/%761/transactions', '/v1/%74iers']) {
+      expectUnauthenticated(await rawRequest(scoringPort, 'GET', target));
+    }
     // Unmatched routes too: a caller learns nothing before proving who it is.
     expectUnauthenticated(await rawRequest(customersPort, 'GET', '/no-such-route'));
   });
@@ -219,7 +223,9 @@ describe('principals bound to one request, checked directly against a service', 
       expect({ target, status: answer.status, body: answer.body }).toEqual({ target, status: 200, body: expect.any(String) });
       expect(JSON.parse(answer.body)).toHaveProperty('items');
     }
-    expect((await rawRequest(Number(new URL(api).port), 'GET', '/%761/customers')).status).toBe(401);
+    for (const target of ['/%761/customers', `${api}/v1/customers`, `${api}/v1/no-such-route`, '/%761/no-such-route']) {
+      expect([target, (await rawRequest(Number(new URL(api).port), 'GET', target)).status]).toEqual([target, 401]);
+    }
   });
 });
 

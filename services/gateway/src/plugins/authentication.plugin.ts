@@ -1,4 +1,4 @@
-import { problem, ProblemError, Problems, type App } from '@crm/platform';
+import { problem, ProblemError, Problems, routedPathOf, type App } from '@crm/platform';
 import type { Authenticator } from '../domain/authentication.service';
 
 /** Routes anyone may call; everything else (every `/v1` route, proxied or not) needs a bearer token. */
@@ -26,7 +26,7 @@ function bearerTokenOf(authorization: string | undefined): string {
  */
 export function registerAuthentication(app: App, authenticator: Authenticator): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (isPublic(request.routeOptions.url, request.url.split('?')[0] ?? '')) return;
+    if (isPublic(request.routeOptions.url, routedPathOf(request.url))) return;
     const { authorization } = request.headers;
     try {
       request.principal = await authenticator.authenticate(bearerTokenOf(authorization));
