@@ -1,13 +1,16 @@
 import { problem, ProblemError, Problems, routedPathOf, type App } from '@crm/platform';
+import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../domain/authentication.service';
 
-/** Routes anyone may call; everything else (every `/v1` route, proxied or not) needs a bearer token. */
-const PUBLIC_ROUTES = new Set(['/openapi.json', '/health/live', '/health/ready', '/metrics', '/oauth/token']);
-
-function isPublic(routeUrl: string | undefined, path: string): boolean {
+/**
+ * Routes anyone may call: those declared `config: { public: true }` (health, metrics, the document,
+ * `/oauth/token`) and Swagger UI's. Everything else (every `/v1` route, proxied or not) needs a bearer token.
+ */
+function isPublic(request: FastifyRequest): boolean {
+  const routeUrl = request.routeOptions.url;
   // No route matched: answer 404 freely, except under /v1 where a caller learns nothing before authenticating.
-  if (routeUrl === undefined) return !path.startsWith('/v1');
-  return PUBLIC_ROUTES.has(routeUrl) || routeUrl === '/docs' || routeUrl.startsWith('/docs/');
+  if (routeUrl === undefined) return !routedPathOf(request.url).startsWith('/v1');
+  return request.routeOptions.config.public === true || routeUrl === '/docs' || routeUrl.startsWith('/docs/');
 }
 
 const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
@@ -26,7 +29,7 @@ function bearerTokenOf(authorization: string | undefined): string {
  */
 export function registerAuthentication(app: App, authenticator: Authenticator): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (isPublic(request.routeOptions.url, routedPathOf(request.url))) return;
+    if (isPublic(request)) return;
     const { authorization } = request.headers;
     try {
       request.principal = await authenticator.authenticate(bearerTokenOf(authorization));

@@ -82,6 +82,7 @@ export async function oauthRoutes(app: App, clientCredentials: ClientCredentials
     scope.post(
       '/oauth/token',
       {
+        config: { public: true },
         schema: {
           tags: ['oauth'],
           summary: 'Get an access token (OAuth 2.0 client credentials)',
