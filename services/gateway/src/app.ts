@@ -61,7 +61,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     logger,
     readiness: [{ name: 'database', check: () => pingDatabase(deps.db) }],
   });
-  registerAuthentication(app, authenticator);
+  // Before authentication, which counts the callers it refuses; the limits apply to the routes registered after.
+  const rejectedCallers = await registerRateLimits(app, {
+    reads: config.RATE_LIMIT_READS_PER_MINUTE,
+    writes: config.RATE_LIMIT_WRITES_PER_MINUTE,
+    bulk: config.RATE_LIMIT_BULK_PER_MINUTE,
+    anonymous: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+  });
+  registerAuthentication(app, authenticator, rejectedCallers);
   await registerApiDocs(app, {
     info: { title: 'CRM API', version: '1.0.0', description: DESCRIPTION },
     upstreamDocuments: createUpstreamDocuments({
@@ -71,12 +78,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
       now: () => runtime.now().getTime(),
       refreshMs: 5 * 60_000,
     }),
-  });
-  await registerRateLimits(app, {
-    reads: config.RATE_LIMIT_READS_PER_MINUTE,
-    writes: config.RATE_LIMIT_WRITES_PER_MINUTE,
-    bulk: config.RATE_LIMIT_BULK_PER_MINUTE,
-    anonymous: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
   });
   apiClientRoutes(app, apiClients);
   await oauthRoutes(app, clientCredentials);

@@ -25,7 +25,7 @@ const gatewaySettings = {
   /**
    * Requests a minute per caller, by route class (0 = no limit): reads (GET/HEAD) and writes (other
    * methods) per principal, bulk (`…/batch`) per principal, anonymous (public routes such as
-   * `/oauth/token`) per client IP. Counted in memory, per replica.
+   * `/oauth/token`, and calls refused with 401) per client IP. Counted in memory, per replica.
    */
   RATE_LIMIT_READS_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(600),

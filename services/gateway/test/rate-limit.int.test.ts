@@ -80,6 +80,15 @@ describe('rate limits per principal and route class', () => {
     expectProblem(await attempt('203.0.113.6'), 401, 'urn:crm:problem:invalid-client');
   });
 
+  it('limits refused credentials per client address: guessing keys ends in 429', async () => {
+    const hits = upstream.hits;
+    const guess = (remoteAddress: string) => h.inject({ method: 'GET', url: '/v1/customers', remoteAddress, headers: bearer(`crm_guess-${randomUUID()}`) });
+    for (let i = 0; i < 2; i += 1) expectProblem(await guess('192.0.2.7'), 401, 'urn:crm:problem:unauthenticated');
+    expectRateLimited(await guess('192.0.2.7'));
+    expectProblem(await guess('192.0.2.8'), 401, 'urn:crm:problem:unauthenticated');
+    expect(upstream.hits).toBe(hits);
+  });
+
   it('leaves health, metrics and the documents unlimited', async () => {
     for (let i = 0; i < 5; i += 1) {
       for (const url of ['/health/live', '/metrics']) expect((await h.inject({ method: 'GET', url, remoteAddress: '198.51.100.1' })).statusCode).toBe(200);

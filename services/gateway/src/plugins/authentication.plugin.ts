@@ -1,6 +1,7 @@
 import { problem, ProblemError, Problems, routedPathOf, type App } from '@crm/platform';
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../domain/authentication.service';
+import type { RejectedCallers } from './rate-limit.plugin';
 
 /**
  * Routes anyone may call: those declared `config: { public: true }` (health, metrics, the document,
@@ -27,7 +28,7 @@ function bearerTokenOf(authorization: string | undefined): string {
  * Authenticates every non-public request before its body is read (onRequest) and sets
  * `request.principal`; a 401 carries the RFC 6750 challenge.
  */
-export function registerAuthentication(app: App, authenticator: Authenticator): void {
+export function registerAuthentication(app: App, authenticator: Authenticator, rejectedCallers: RejectedCallers): void {
   app.addHook('onRequest', async (request, reply) => {
     if (isPublic(request)) return;
     const { authorization } = request.headers;
@@ -35,6 +36,8 @@ export function registerAuthentication(app: App, authenticator: Authenticator): 
       request.principal = await authenticator.authenticate(bearerTokenOf(authorization));
     } catch (error) {
       if (error instanceof ProblemError && error.problem.status === 401) {
+        // Guessing credentials is limited like any anonymous call: past the limit the answer is 429.
+        await rejectedCallers.count(request, reply);
         void reply.header('www-authenticate', authorization ? `${REALM}, error="invalid_token"` : REALM);
       }
       throw error;

@@ -65,9 +65,10 @@ export function registerBodyLimits(scope: App, limits: BodyLimits): void {
   scope.addHook('preParsing', async (request, _reply, payload) => {
     const limited = new BodyByteLimit(maxBodyBytesOf(request.url, limits), () => {
       cutOff.add(request);
-      // Stop reading the client: the answer closes the connection.
+      // Discard what the client still sends until the answer closes the connection: closing a socket
+      // with unread bytes resets it, and the client could lose the 413 before reading it.
       payload.unpipe(limited);
-      payload.pause();
+      payload.resume();
     });
     return payload.pipe(limited);
   });

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { Principal } from '@crm/domain';
 import { problem, Problems, routedPathOf, type App } from '@crm/platform';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Each class is counted and limited on its own: a bulk upload does not use up the reads. */
 export type RouteClass = 'reads' | 'writes' | 'bulk' | 'anonymous';
@@ -31,11 +31,11 @@ const MINUTE_MS = 60_000;
 
 /**
  * Rate limits per caller and route class on every route registered after it (health, metrics and the
- * documents come before, and stay unlimited). Runs as a route hook, so after authentication has set
- * the principal. The counts live in this replica's memory: N replicas allow up to N times the limit.
+ * OpenAPI document come before, and stay unlimited). Runs as a route hook, so after authentication has
+ * set the principal; calls refused by authentication are counted through the `RejectedCallers` it returns. The counts live in this replica's memory: N replicas allow up to N times the limit.
  * Over the limit: 429 problem+json with `Retry-After` (seconds).
  */
-export async function registerRateLimits(app: App, limits: RateLimits): Promise<void> {
+export async function registerRateLimits(app: App, limits: RateLimits): Promise<RejectedCallers> {
   const requestOf = (request: FastifyRequest) => request as FastifyRequest & { principal?: Principal };
   await app.register(rateLimit, {
     global: true,
@@ -49,4 +49,18 @@ export async function registerRateLimits(app: App, limits: RateLimits): Promise<
     errorResponseBuilder: (request, context) =>
       problem(Problems.rateLimited, `more than ${context.max} ${routeClassOf(requestOf(request))} requests a minute; retry in ${context.after}`),
   });
+  // Anonymous by definition: counted per client address, against the anonymous allowance.
+  const rejected = app.rateLimit({ keyGenerator: (request) => `rejected|${callerKeyOf(requestOf(request))}`, max: limits.anonymous });
+  return {
+    async count(request, reply) {
+      // The hook is typed for the app's logger; the request is the same object.
+      await rejected.call(app, request as never, reply as never);
+    },
+  };
+}
+
+/** Calls whose credentials were refused (401), limited per client address like other anonymous calls. */
+export interface RejectedCallers {
+  /** Counts one refused call; throws 429 problem+json once the address is over the anonymous limit. */
+  count(request: FastifyRequest, reply: FastifyReply): Promise<void>;
 }
