@@ -30,8 +30,21 @@ export async function withScratchDatabase<T>(prefix: string, work: (url: string)
   }
 }
 
+/**
+ * A benchmark measures throughput, not the gateway's per-caller limits, and its NDJSON body can pass
+ * 1 GiB at full scale: limits off unless the caller's env sets them.
+ */
+const UNLIMITED = {
+  RATE_LIMIT_READS_PER_MINUTE: '0',
+  RATE_LIMIT_WRITES_PER_MINUTE: '0',
+  RATE_LIMIT_BULK_PER_MINUTE: '0',
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+  GATEWAY_MAX_BULK_BYTES: String(64 * 1024 ** 3),
+};
+
 /** Starts each service as its own process (distributed mode) and waits until every URL answers ready. */
-export async function startServices(services: string[], env: NodeJS.ProcessEnv, readyUrls: string[]): Promise<{ stop(): Promise<void> }> {
+export async function startServices(services: string[], givenEnv: NodeJS.ProcessEnv, readyUrls: string[]): Promise<{ stop(): Promise<void> }> {
+  const env = { ...UNLIMITED, ...givenEnv };
   const children: ChildProcess[] = services.map((service) =>
     spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', `services/${service}/src/main.ts`], { env, stdio: ['ignore', 'ignore', 'inherit'] }),
   );

@@ -29,8 +29,12 @@ import { verifyPrincipal } from './principal';
 import { problem, ProblemError, Problems, type FieldError, type ProblemType } from './problems';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Served without a principal (health, metrics, the OpenAPI document); every other route needs one. */
+    public?: boolean;
+  }
   interface FastifyRequest {
-    /** The authenticated caller; set on every `/v1` request once the signature checked out. */
+    /** The authenticated caller; set on every non-public route once the signature checked out. */
     principal: Principal;
     /** W3C trace context of this request, to forward downstream. */
     traceparent: string;
@@ -56,7 +60,7 @@ export interface AppOptions {
   version?: string;
   description?: string;
   logger: Logger;
-  /** When set, every `/v1` route demands a principal signed with it. The gateway itself leaves it unset. */
+  /** When set, every route not marked `config: { public: true }` demands a principal signed with it. The gateway itself leaves it unset. */
   principalSecret?: string;
   readiness?: ReadinessCheck[];
   /** Largest JSON body in bytes (default 1 MiB); bulk routes raise it for themselves. */
@@ -235,8 +239,12 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   if (options.principalSecret) {
     const secret = options.principalSecret;
+    // Decided by the route the router matched, never by the URL's text (absolute-form and %-escapes
+    // would slip past a prefix test): every route, unmatched ones included, needs the principal
+    // signed for this method and path unless it is declared `config: { public: true }`.
     app.addHook('onRequest', async (request) => {
-      if (request.url.startsWith('/v1/') || request.url === '/v1') request.principal = verifyPrincipal(request.headers, secret);
+      if (request.routeOptions.config.public === true) return;
+      request.principal = verifyPrincipal(request.headers, secret, { method: request.method, url: request.url });
     });
   }
 
@@ -252,15 +260,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   );
 
   // The service's own contract; the gateway merges these into the suite's document.
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   registerMetrics(app, options.name);
   registerHealth(app, options.readiness ?? []);
   return app;
 }
 
 function registerHealth(app: App, checks: ReadinessCheck[]): void {
-  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/health/live', { schema: { hide: true }, config: { public: true } }, async () => ({ status: 'ok' }));
+  app.get('/health/ready', { schema: { hide: true }, config: { public: true } }, async (_request, reply) => {
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
         try {
@@ -293,7 +301,7 @@ function registerMetrics(app: App, service: string): void {
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/metrics', { schema: { hide: true }, config: { public: true } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
 }

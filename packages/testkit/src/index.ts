@@ -4,3 +4,4 @@ export * from './kafka';
 export * from './free-port';
 export * from './random';
 export * from './topics';
+export * from './signed-injections';

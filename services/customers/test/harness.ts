@@ -9,7 +9,7 @@ import {
   systemRuntime,
   type MessageBus,
 } from '@crm/platform';
-import { createTestDatabase, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import { asPrincipal, createTestDatabase, signInjectedPrincipals, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
 import type { Kysely } from 'kysely';
 import { buildCustomersService, type CustomersApp } from '../src/app';
 
@@ -19,7 +19,8 @@ export const analyst: Principal = { kind: 'staff', subject: 'analyst-1', roles: 
 export const erp: Principal = { kind: 'integration', subject: 'erp-1', system: 'erp' };
 export const dealerPrincipal = (dealerId: string): Principal => ({ kind: 'dealer', subject: `dealer-${dealerId}`, dealerId });
 
-export const as = (principal: Principal, headers: Record<string, string> = {}) => ({ ...signPrincipal(principal, SECRET), ...headers });
+/** Names the request's principal; the harness's `inject` signs it for the request's method and path. */
+export const as = asPrincipal;
 
 export interface Harness {
   service: CustomersApp;
@@ -38,6 +39,7 @@ export async function startCustomers(): Promise<Harness> {
   const db = openDatabase({ kind: 'postgres', url: database.url, poolSize: 5 });
   const bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'customers-test', topicPrefix, logger });
   const service = await buildCustomersService({ db, bus, logger, runtime: systemRuntime, config });
+  signInjectedPrincipals(service.app, (principal, request) => signPrincipal(principal, SECRET, request));
   return {
     service,
     db,

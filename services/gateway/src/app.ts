@@ -5,11 +5,13 @@ import { GATEWAY_SCHEMA, gatewayMigrations } from './db/migrations';
 import { createApiClientService } from './domain/api-client.service';
 import { createAuthenticator } from './domain/authentication.service';
 import { createClientCredentialsService } from './domain/client-credentials.service';
+import { createHttpDealerDirectory } from './domain/dealer-directory';
 import { createSealedBox } from './domain/sealed-box';
 import { createTokenService } from './domain/token.service';
 import { createUpstreamDocuments, fetchUpstreamDocument, type DocumentLoader } from './openapi/upstream-documents.service';
 import { registerApiDocs } from './plugins/api-docs.plugin';
 import { registerAuthentication } from './plugins/authentication.plugin';
+import { registerRateLimits } from './plugins/rate-limit.plugin';
 import { registerUpstreamProxies } from './plugins/upstream-proxy.plugin';
 import { apiClientRoutes } from './routes/api-clients.routes';
 import { customerExportRoutes } from './routes/customer-export.routes';
@@ -44,14 +46,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     cacheSeconds: config.CRM_AUTH_CACHE_SECONDS,
     runtime,
   });
+  const upstreams = resolveUpstreams(config);
   const apiClients = createApiClientService({
     db,
     runtime,
     replayBox: createSealedBox(config.CRM_JWT_SECRET, 'crm-gateway/idempotent-replay'),
     onRevoked: () => authenticator.forgetCached(),
+    dealers: createHttpDealerDirectory({ customersUrl: config.CUSTOMERS_URL, internalSecret: config.CRM_INTERNAL_SECRET, runtime, timeoutMs: config.UPSTREAM_TIMEOUT_MS }),
   });
   const clientCredentials = createClientCredentialsService({ db, tokens });
-  const upstreams = resolveUpstreams(config);
 
   const app = await createApp({
     name: 'gateway',
@@ -60,7 +63,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     limits: deps.limits,
     readiness: [{ name: 'database', check: () => pingDatabase(deps.db) }],
   });
-  registerAuthentication(app, authenticator);
+  // Before authentication, which counts the callers it refuses; the limits apply to the routes registered after.
+  const rejectedCallers = await registerRateLimits(app, {
+    reads: config.RATE_LIMIT_READS_PER_MINUTE,
+    writes: config.RATE_LIMIT_WRITES_PER_MINUTE,
+    bulk: config.RATE_LIMIT_BULK_PER_MINUTE,
+    anonymous: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+  });
+  registerAuthentication(app, authenticator, rejectedCallers);
   await registerApiDocs(app, {
     info: { title: 'CRM API', version: '2.0.0', description: DESCRIPTION },
     upstreamDocuments: createUpstreamDocuments({
@@ -74,7 +84,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   apiClientRoutes(app, apiClients);
   await oauthRoutes(app, clientCredentials);
   customerExportRoutes(app, { upstreams, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.UPSTREAM_TIMEOUT_MS, runtime });
-  await registerUpstreamProxies(app, { upstreams, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.UPSTREAM_TIMEOUT_MS, longTimeoutMs: config.UPSTREAM_LONG_TIMEOUT_MS, runtime });
+  await registerUpstreamProxies(app, {
+    upstreams,
+    internalSecret: config.CRM_INTERNAL_SECRET,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    longTimeoutMs: config.UPSTREAM_LONG_TIMEOUT_MS,
+    runtime,
+    bodyLimits: { bulkBytes: config.GATEWAY_MAX_BULK_BYTES, otherBytes: config.GATEWAY_MAX_BODY_BYTES },
+  });
   // Its idempotency keys hold sealed credentials of created API clients: kept no longer than a retry needs.
   const retention = startRetention(deps, { db, schema: GATEWAY_SCHEMA });
   return { app, stop: () => retention.stop() };

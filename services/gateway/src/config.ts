@@ -22,6 +22,19 @@ const gatewaySettings = {
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** The same deadline for the routes the routing table marks long-running (whole-base jobs such as a CLV fit). */
   UPSTREAM_LONG_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(600_000),
+  /**
+   * Requests a minute per caller, by route class (0 = no limit): reads (GET/HEAD) and writes (other
+   * methods) per principal, bulk (`…/batch`) per principal, anonymous (public routes such as
+   * `/oauth/token`, and calls refused with 401) per client IP. Counted in memory, per replica.
+   */
+  RATE_LIMIT_READS_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_BULK_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  /** Largest body a batch route (`…/batch`) takes through the gateway; the services' NDJSON_MAX_STREAM_BYTES. Larger → 413. */
+  GATEWAY_MAX_BULK_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
+  /** Largest body any other proxied route takes; the services' JSON body limit. Larger → 413. */
+  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   ...upstreamUrls,
 };
 

@@ -1,17 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { createSigner } from 'fast-jwt';
 import { sql } from 'kysely';
+import { startEchoUpstream, type EchoUpstream } from './echo-upstream';
 import { ADMIN_KEY, asAdmin, bearer, expectProblem, startGateway, type GatewayHarness } from './harness';
 
 const UNAUTHENTICATED = 'urn:crm:problem:unauthenticated';
 const JWT_SECRET = 'auth-test-jwt-secret-0123456789abcdefghij';
 
 let h: GatewayHarness;
+/** Stands in for the customers service, which confirms that a dealer client's dealer exists. */
+let customers: EchoUpstream;
 beforeAll(async () => {
-  h = await startGateway({ env: { CRM_JWT_SECRET: JWT_SECRET, CRM_TOKEN_TTL_SECONDS: '900' } });
+  customers = await startEchoUpstream();
+  h = await startGateway({ env: { CRM_JWT_SECRET: JWT_SECRET, CRM_TOKEN_TTL_SECONDS: '900', CUSTOMERS_URL: customers.url } });
 });
 afterAll(async () => {
   await h?.close();
+  await customers?.close();
 });
 
 interface Created {
@@ -345,7 +350,7 @@ describe('revocation', () => {
   });
 
   it('reaches another replica once its short credential cache expires', async () => {
-    const replica = await startGateway({ shareDatabaseOf: h, env: { CRM_JWT_SECRET: JWT_SECRET, CRM_AUTH_CACHE_SECONDS: '5' } });
+    const replica = await startGateway({ shareDatabaseOf: h, env: { CRM_JWT_SECRET: JWT_SECRET, CRM_AUTH_CACHE_SECONDS: '5', CUSTOMERS_URL: customers.url } });
     try {
       const client = await createClient(adminPrincipal);
       expect((await replica.inject({ method: 'GET', url: '/v1/api-clients', headers: bearer(client.apiKey) })).statusCode).toBe(200);

@@ -22,7 +22,7 @@ async function standIn(initial: Answer): Promise<StandIn> {
   const state: StandIn = { url: '', answer: initial, calls: [], close: () => app.close() };
   app.get('/openapi.json', async () => ({ openapi: '3.1.0', info: { title: 'stand-in', version: '0' }, paths: {} }));
   app.get('/*', async (request, reply) => {
-    state.calls.push({ principal: verifyPrincipal(request.headers, INTERNAL_SECRET), url: request.url });
+    state.calls.push({ principal: verifyPrincipal(request.headers, INTERNAL_SECRET, { method: request.method, url: request.url }), url: request.url });
     const { status, body, headers } = state.answer;
     return reply.code(status).headers(headers ?? {}).send(body ?? null);
   });

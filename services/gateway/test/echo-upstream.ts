@@ -68,7 +68,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
   app.get('/openapi.json', async (_request, reply) => (state.serveDocument ? ECHO_DOCUMENT : reply.code(503).send({ message: 'starting' })));
 
   app.post('/v1/customers/batch', async (request) => {
-    const principal = verifyPrincipal(request.headers, INTERNAL_SECRET);
+    const principal = verifyPrincipal(request.headers, INTERNAL_SECRET, request);
     const hash = createHash('sha256');
     let bytes = 0;
     for await (const chunk of request.body as Readable) {
@@ -93,7 +93,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
   app.put('/v1/tiers', slow);
 
   app.all('/*', async (request) => {
-    const principal = verifyPrincipal(request.headers, INTERNAL_SECRET);
+    const principal = verifyPrincipal(request.headers, INTERNAL_SECRET, request);
     return { principal, method: request.method, url: request.url, headers: request.headers };
   });
 

@@ -1,10 +1,10 @@
 import { verifyPrincipal } from '@crm/platform';
-import { upstreamRequestHeaders } from '../src/plugins/upstream-proxy.plugin';
+import { forwardedPathOf, routedTargetOf, upstreamRequestHeaders } from '../src/plugins/upstream-proxy.plugin';
 import { isUnderPrefix } from '../src/upstreams';
 
 const SECRET = 'unit-test-internal-secret-0123456789abcdef';
 const principal = { kind: 'dealer', subject: 'd1', dealerId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' } as const;
-const request = { principal, id: 'req-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', ip: '10.0.0.9', protocol: 'https' as const, host: 'api.example.com' };
+const request = { principal, id: 'req-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', ip: '10.0.0.9', protocol: 'https' as const, host: 'api.example.com', method: 'GET', url: '/v1/customers/42?limit=5' };
 const runtime = { now: () => new Date(), newId: () => 'id' };
 
 describe('upstream request headers', () => {
@@ -29,8 +29,16 @@ describe('upstream request headers', () => {
     expect(headers.accept).toBe('application/json');
   });
 
-  it('adds a principal the upstream can verify', () => {
-    expect(verifyPrincipal(headers, SECRET)).toEqual(principal);
+  it('adds a principal the upstream can verify, for this method and path only', () => {
+    expect(verifyPrincipal(headers, SECRET, { method: 'GET', url: '/v1/customers/42' })).toEqual(principal);
+    expect(() => verifyPrincipal(headers, SECRET, { method: 'DELETE', url: '/v1/customers/42' })).toThrow(/another request/);
+    expect(() => verifyPrincipal(headers, SECRET, { method: 'GET', url: '/v1/customers/43' })).toThrow(/another request/);
+  });
+
+  it('never forwards Expect: the gateway answered 100 Continue itself, and undici refuses the header', () => {
+    const withExpect = upstreamRequestHeaders(request, { expect: '100-continue', 'content-type': 'application/x-ndjson' }, { internalSecret: SECRET, runtime });
+    expect(withExpect).not.toHaveProperty('expect');
+    expect(withExpect['content-type']).toBe('application/x-ndjson');
   });
 
   it('forwards this hop\'s request id, trace context and client address', () => {
@@ -41,6 +49,23 @@ describe('upstream request headers', () => {
       'x-forwarded-proto': 'https',
       'x-forwarded-host': 'api.example.com',
     });
+  });
+});
+
+describe('the path a principal is signed for', () => {
+  it.each([
+    ['/v1/customers?limit=5', '/v1/customers'],
+    ['http://gateway.example/v1/customers?limit=5', '/v1/customers'],
+    ['/v1/customers/a b', '/v1/customers/a%20b'],
+    ['/v1/customers\\x', '/v1/customers/x'],
+    ['//v1/customers', '//v1/customers'],
+  ])('%s is forwarded as %s', (url, path) => {
+    expect(forwardedPathOf(url)).toBe(path);
+  });
+
+  it('forwards an absolute-form target in origin-form', () => {
+    expect(routedTargetOf('http://gateway.example/v1/customers?limit=5')).toBe('/v1/customers?limit=5');
+    expect(routedTargetOf('/v1/customers?limit=5')).toBe('/v1/customers?limit=5');
   });
 });
 

@@ -11,7 +11,7 @@ import {
   systemRuntime,
   type MessageBus,
 } from '@crm/platform';
-import { createTestDatabase, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import { asPrincipal, createTestDatabase, signInjectedPrincipals, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
 import type { Kysely } from 'kysely';
 import { buildScoringService, type ScoringService } from '../src/app';
 
@@ -19,7 +19,8 @@ export const SECRET = 'integration-test-internal-secret-0123456789';
 export const admin: Principal = { kind: 'staff', subject: 'admin-1', roles: ['admin'] };
 export const batchJob: Principal = { kind: 'integration', subject: 'nightly-batch', system: 'batch' };
 export const dealerPrincipal = (dealerId: string): Principal => ({ kind: 'dealer', subject: `dealer-${dealerId}`, dealerId });
-export const as = (principal: Principal, headers: Record<string, string> = {}) => ({ ...signPrincipal(principal, SECRET), ...headers });
+/** Names the request's principal; the harness's `inject` signs it for the request's method and path. */
+export const as = asPrincipal;
 
 export interface ScoringHarness {
   service: ScoringService;
@@ -57,6 +58,7 @@ export async function startScoring(env: Record<string, string> = {}): Promise<Sc
   const db = openDatabase({ kind: 'postgres', url: database.url, poolSize: 5 });
   const bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'scoring-test', topicPrefix, logger });
   const service = await buildScoringService({ db, bus, logger, runtime: systemRuntime, config });
+  signInjectedPrincipals(service.app, (principal, request) => signPrincipal(principal, SECRET, request));
   const scoringEvents: CloudEvent[] = [];
   const subscription = await bus.subscribe({
     groupId: `test-${randomUUID()}`,

@@ -90,7 +90,7 @@ describe('the export through the gateway', () => {
     expect((await call('GET', `/v1/customers/${randomUUID()}/export`, ADMIN)).status).toBe(404);
 
     // Scoring's section directly: signed principals only, the same dealer scoping.
-    const direct = (principal: unknown) => call('GET', `/v1/customers/${other.id}/personal-data`, signPrincipal(principal as never, DEV_INTERNAL_SECRET), undefined, scoringUrl);
+    const direct = (principal: unknown) => call('GET', `/v1/customers/${other.id}/personal-data`, signPrincipal(principal as never, DEV_INTERNAL_SECRET, { method: 'GET', url: `/v1/customers/${other.id}/personal-data` }), undefined, scoringUrl);
     expect((await call('GET', `/v1/customers/${other.id}/personal-data`, {}, undefined, scoringUrl)).status).toBe(401);
     expect((await direct({ kind: 'dealer', subject: 'ex-a', dealerId: dealerA.id })).status).toBe(404);
     expect((await direct({ kind: 'staff', subject: 'analyst', roles: ['analyst'] })).body.transactions).toHaveLength(1);

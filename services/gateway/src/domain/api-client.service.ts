@@ -5,6 +5,7 @@ import { apiClientRepository, type GatewayDb } from '../db/api-client.repository
 import { requireAdmin } from './access';
 import type { ApiClient } from './api-client.model';
 import { hashCredential, newApiKey, newClientId, newClientSecret } from './credentials';
+import type { DealerDirectory } from './dealer-directory';
 import { GatewayProblems } from './gateway.problems';
 import type { SealedBox } from './sealed-box';
 
@@ -57,12 +58,18 @@ export function createApiClientService(deps: {
   replayBox: SealedBox;
   /** Called after a revocation, so this replica forgets the credentials at once. */
   onRevoked: () => void;
+  /** A dealer client must name a dealer that exists: a credential that sees nothing helps no one. */
+  dealers: DealerDirectory;
 }): ApiClientService {
   const { db, runtime, replayBox } = deps;
 
   return {
     async create(caller, input, idempotencyKey) {
       requireAdmin(caller);
+      const { principal } = input;
+      if (principal.kind === 'dealer' && !(await deps.dealers.exists(principal.dealerId))) {
+        throw problem(GatewayProblems.unknownDealer, `dealer ${principal.dealerId} does not exist; create it with POST /v1/dealers first`);
+      }
       const stored = await db.transaction().execute((trx) =>
         onceForKey(
           trx,

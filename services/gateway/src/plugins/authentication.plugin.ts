@@ -1,13 +1,17 @@
-import { problem, ProblemError, Problems, type App } from '@crm/platform';
+import { problem, ProblemError, Problems, routedPathOf, type App } from '@crm/platform';
+import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../domain/authentication.service';
+import type { RejectedCallers } from './rate-limit.plugin';
 
-/** Routes anyone may call; everything else (every `/v1` route, proxied or not) needs a bearer token. */
-const PUBLIC_ROUTES = new Set(['/openapi.json', '/health/live', '/health/ready', '/metrics', '/oauth/token']);
-
-function isPublic(routeUrl: string | undefined, path: string): boolean {
+/**
+ * Routes anyone may call: those declared `config: { public: true }` (health, metrics, the document,
+ * `/oauth/token`) and Swagger UI's. Everything else (every `/v1` route, proxied or not) needs a bearer token.
+ */
+function isPublic(request: FastifyRequest): boolean {
+  const routeUrl = request.routeOptions.url;
   // No route matched: answer 404 freely, except under /v1 where a caller learns nothing before authenticating.
-  if (routeUrl === undefined) return !path.startsWith('/v1');
-  return PUBLIC_ROUTES.has(routeUrl) || routeUrl === '/docs' || routeUrl.startsWith('/docs/');
+  if (routeUrl === undefined) return !routedPathOf(request.url).startsWith('/v1');
+  return request.routeOptions.config.public === true || routeUrl === '/docs' || routeUrl.startsWith('/docs/');
 }
 
 const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
@@ -24,14 +28,16 @@ function bearerTokenOf(authorization: string | undefined): string {
  * Authenticates every non-public request before its body is read (onRequest) and sets
  * `request.principal`; a 401 carries the RFC 6750 challenge.
  */
-export function registerAuthentication(app: App, authenticator: Authenticator): void {
+export function registerAuthentication(app: App, authenticator: Authenticator, rejectedCallers: RejectedCallers): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (isPublic(request.routeOptions.url, request.url.split('?')[0] ?? '')) return;
+    if (isPublic(request)) return;
     const { authorization } = request.headers;
     try {
       request.principal = await authenticator.authenticate(bearerTokenOf(authorization));
     } catch (error) {
       if (error instanceof ProblemError && error.problem.status === 401) {
+        // Guessing credentials is limited like any anonymous call: past the limit the answer is 429.
+        await rejectedCallers.count(request, reply);
         void reply.header('www-authenticate', authorization ? `${REALM}, error="invalid_token"` : REALM);
       }
       throw error;

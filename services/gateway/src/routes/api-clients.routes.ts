@@ -37,10 +37,12 @@ export function apiClientRoutes(app: App, apiClients: ApiClientService): void {
         operationId: 'createApiClient',
         tags,
         summary: 'Register an API client',
-        description: 'Returns its API key, client id and client secret. The key and the secret are shown only here: store them.',
+        description:
+          'Returns its API key, client id and client secret. The key and the secret are shown only here: store them. ' +
+          'A dealer client must name an existing dealer (422 `unknown-dealer` otherwise; the customers service is asked).',
         headers: z.looseObject({ 'idempotency-key': IdempotencyKeyHeader }),
         body: NewApiClient,
-        response: { 201: CreatedApiClient, ...problemResponses(400, 401, 403, 409, 422) },
+        response: { 201: CreatedApiClient, ...problemResponses(400, 401, 403, 409, 422, 502) },
       },
     },
     async (request, reply) => {

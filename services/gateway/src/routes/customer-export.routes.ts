@@ -50,8 +50,12 @@ export function customerExportRoutes(app: App, options: CustomerExportOptions): 
     let response: Response;
     try {
       response = await fetch(`${upstream.url}${path}`, {
-        // The caller's principal, signed for this hop as the proxy signs it.
-        headers: upstreamRequestHeaders(request, { accept: 'application/json' }, options) as Record<string, string>,
+        // The caller's principal, signed for this call (a signature holds for one method and path), as the proxy signs it.
+        headers: upstreamRequestHeaders(
+          { principal: request.principal, id: request.id, traceparent: request.traceparent, ip: request.ip, protocol: request.protocol, host: request.host, method: 'GET', url: path },
+          { accept: 'application/json' },
+          options,
+        ) as Record<string, string>,
         redirect: 'manual',
         signal: AbortSignal.timeout(options.timeoutMs),
       });

@@ -82,6 +82,7 @@ export async function oauthRoutes(app: App, clientCredentials: ClientCredentials
     scope.post(
       '/oauth/token',
       {
+        config: { public: true },
         schema: {
           operationId: 'issueToken',
           tags: ['oauth'],
