@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ndjsonSettingsShape } from './ndjson';
 
 /** Only for development and tests; production refuses to start with it. */
 export const DEV_INTERNAL_SECRET = 'development-only-internal-secret-do-not-use';
@@ -20,6 +21,7 @@ export const baseConfigSchema = z.object({
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
   /** HMAC key the gateway signs forwarded principals with; services reject anything unsigned. */
   CRM_INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_INTERNAL_SECRET),
+  ...ndjsonSettingsShape,
 }).refine((env) => env.NODE_ENV !== 'production' || env.CRM_INTERNAL_SECRET !== DEV_INTERNAL_SECRET, {
   path: ['CRM_INTERNAL_SECRET'],
   message: 'must be set in production (the development default is public)',

@@ -1,35 +1,235 @@
-import { createInterface } from 'node:readline';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-
-/** One line of an NDJSON body: its value, or why it is not JSON. `index` is the line number − 1. */
-export type NdjsonLine = { index: number; value: unknown } | { index: number; error: string };
-
-const MAX_LINE_BYTES = 64 * 1024;
+import { toStorableText } from '@crm/domain';
+import { z } from 'zod';
+import { problem, Problems, type ProblemDocument, type ProblemError, type ProblemType } from './problems';
 
 /**
- * Reads an NDJSON stream in chunks of `chunkSize` lines, so bulk routes write set-based per chunk with
- * bounded memory whatever the length. Blank lines are skipped; a line that is not JSON (or too long)
- * comes back as an error entry and never stops the rest.
+ * One line of an NDJSON body: its value, or why it is not taken (`problem`: malformed JSON, or a
+ * line over the limit). `index` is the line number − 1.
  */
-export async function* ndjsonChunks(stream: Readable, chunkSize: number): AsyncGenerator<NdjsonLine[]> {
-  let chunk: NdjsonLine[] = [];
-  let index = 0;
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-    const at = index++;
-    if (line.trim() === '') continue;
-    if (Buffer.byteLength(line) > MAX_LINE_BYTES) {
-      chunk.push({ index: at, error: `line ${at + 1} is longer than ${MAX_LINE_BYTES} bytes` });
-    } else {
-      try {
-        chunk.push({ index: at, value: JSON.parse(line) as unknown });
-      } catch (error) {
-        chunk.push({ index: at, error: `line ${at + 1} is not valid JSON: ${(error as Error).message}` });
+export type NdjsonLine = { index: number; value: unknown } | { index: number; error: string; problem: ProblemType };
+
+/** Settings every service reads its NDJSON limits from (part of the base config). */
+export const ndjsonSettingsShape = {
+  /** A longer line is answered as an error entry; its bytes are skipped, never held. */
+  NDJSON_MAX_LINE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(64 * 1024),
+  /** A stream that goes on past this many bytes is stopped there; what came before stays written. */
+  NDJSON_MAX_STREAM_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
+  /** The same for the number of lines. */
+  NDJSON_MAX_LINES: z.coerce.number().int().min(1).default(10_000_000),
+};
+
+export interface NdjsonLimits {
+  maxLineBytes: number;
+  maxStreamBytes: number;
+  maxLines: number;
+}
+
+export const ndjsonLimitsOf = (config: { NDJSON_MAX_LINE_BYTES: number; NDJSON_MAX_STREAM_BYTES: number; NDJSON_MAX_LINES: number }): NdjsonLimits => ({
+  maxLineBytes: config.NDJSON_MAX_LINE_BYTES,
+  maxStreamBytes: config.NDJSON_MAX_STREAM_BYTES,
+  maxLines: config.NDJSON_MAX_LINES,
+});
+
+/** Where and why a stream was stopped: every line up to `afterLine` was read, nothing after it. */
+export interface NdjsonStop {
+  afterLine: number;
+  limit: 'bytes' | 'lines';
+  detail: string;
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Reads an NDJSON stream byte by byte against its limits, holding at most one line (≤ maxLineBytes)
+ * and one chunk of the source in memory whatever comes in: a longer line is skipped to its newline
+ * and reported as an error entry; past the stream's byte or line limit it stops reading (the rest is
+ * left unread, the source is not destroyed: an HTTP answer can still finish) and says where in `stopped`.
+ * Lines are decoded only once complete, so UTF-8 characters split across chunks arrive whole; `\r\n` ends
+ * a line like `\n`. Blank lines are skipped but keep their number.
+ */
+export class NdjsonReader {
+  stopped: NdjsonStop | undefined;
+  /** Lines read so far, blank ones included (the number of the last line read). */
+  linesRead = 0;
+  bytesRead = 0;
+  private readonly source: AsyncIterator<unknown>;
+  private pending: Buffer = EMPTY;
+  private line: Buffer = EMPTY;
+  private lineLength = 0;
+  /** The current line passed the limit: its bytes are dropped until its newline. */
+  private lineTooLong = false;
+  /** The last source chunk went past the byte limit and was cut there. */
+  private overLimit = false;
+  private ended = false;
+  private readonly ahead: NdjsonLine[] = [];
+
+  constructor(
+    stream: Readable,
+    private readonly limits: NdjsonLimits,
+  ) {
+    this.source = stream[Symbol.asyncIterator]();
+  }
+
+  /** False when the stream holds no line at all (empty or blank), or was stopped before its first one. */
+  async hasLines(): Promise<boolean> {
+    while (this.ahead.length === 0 && (await this.fill(this.ahead, 1)));
+    return this.ahead.length > 0;
+  }
+
+  /** The lines in chunks of `size`, so bulk routes write set-based per chunk with bounded memory. */
+  async *chunks(size: number): AsyncGenerator<NdjsonLine[]> {
+    let chunk = this.ahead.splice(0);
+    for (;;) {
+      const more = await this.fill(chunk, size);
+      if (chunk.length >= size || (!more && chunk.length > 0)) {
+        yield chunk;
+        chunk = [];
       }
-    }
-    if (chunk.length >= chunkSize) {
-      yield chunk;
-      chunk = [];
+      if (!more) return;
     }
   }
-  if (chunk.length > 0) yield chunk;
+
+  /** Adds lines to `into` until it holds `size`; false once nothing more will come. */
+  private async fill(into: NdjsonLine[], size: number): Promise<boolean> {
+    while (into.length < size) {
+      if (this.stopped) return false;
+      if (this.pending.length > 0) {
+        this.scan(into, size);
+        continue;
+      }
+      if (this.overLimit) {
+        this.stop('bytes');
+        return false;
+      }
+      if (this.ended) return false;
+      const next = await this.source.next();
+      if (next.done) {
+        this.ended = true;
+        // A last line without a newline still counts.
+        if (this.lineLength > 0 || this.lineTooLong) this.complete(into, undefined);
+        continue;
+      }
+      let bytes = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
+      const room = this.limits.maxStreamBytes - this.bytesRead;
+      if (bytes.length > room) {
+        bytes = bytes.subarray(0, room);
+        this.overLimit = true;
+      }
+      this.bytesRead += bytes.length;
+      this.pending = bytes;
+    }
+    return true;
+  }
+
+  /** Splits the pending bytes into lines (synchronously: one await per source chunk, not per line). */
+  private scan(into: NdjsonLine[], size: number): void {
+    while (this.pending.length > 0 && into.length < size && !this.stopped) {
+      const newline = this.pending.indexOf(NEWLINE);
+      if (newline === -1) {
+        this.append(this.pending);
+        this.pending = EMPTY;
+        return;
+      }
+      const head = this.pending.subarray(0, newline);
+      this.pending = this.pending.subarray(newline + 1);
+      if (this.lineLength === 0 && !this.lineTooLong) {
+        this.complete(into, head); // the whole line lies in this chunk: no copy
+      } else {
+        this.append(head);
+        this.complete(into, undefined);
+      }
+    }
+  }
+
+  /** Keeps a line's bytes up to the limit (+1 for a `\r` before the newline); past it, drops them. */
+  private append(bytes: Buffer): void {
+    if (this.lineTooLong || bytes.length === 0) return;
+    const length = this.lineLength + bytes.length;
+    if (length > this.limits.maxLineBytes + 1) {
+      this.lineTooLong = true;
+      this.lineLength = 0;
+      return;
+    }
+    if (length > this.line.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.limits.maxLineBytes + 1, Math.max(length, this.line.length * 2, 4096)));
+      this.line.copy(grown, 0, 0, this.lineLength);
+      this.line = grown;
+    }
+    bytes.copy(this.line, this.lineLength);
+    this.lineLength = length;
+  }
+
+  /** Ends the current line (`whole`: all of it, straight from the chunk; else the kept bytes). */
+  private complete(into: NdjsonLine[], whole: Buffer | undefined): void {
+    const number = ++this.linesRead;
+    let bytes = whole ?? this.line.subarray(0, this.lineLength);
+    const tooLong = this.lineTooLong;
+    this.lineLength = 0;
+    this.lineTooLong = false;
+    if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, -1);
+    const blank = !tooLong && isBlank(bytes);
+    if (number > this.limits.maxLines) {
+      // Blank lines past the last one allowed are padding, not content.
+      if (!blank) this.stop('lines');
+      return;
+    }
+    if (blank) return;
+    const index = number - 1;
+    if (tooLong || bytes.length > this.limits.maxLineBytes) {
+      into.push({ index, error: `line ${number} is longer than ${this.limits.maxLineBytes} bytes`, problem: Problems.payloadTooLarge });
+      return;
+    }
+    try {
+      into.push({ index, value: JSON.parse(bytes.toString('utf8')) as unknown });
+    } catch (error) {
+      // The parser's message quotes the input: made storable, it may land in a jsonb column.
+      into.push({ index, error: toStorableText(`line ${number} is not valid JSON: ${(error as Error).message}`), problem: Problems.malformedJson });
+    }
+  }
+
+  private stop(limit: NdjsonStop['limit']): void {
+    const afterLine = limit === 'lines' ? this.limits.maxLines : this.linesRead;
+    const detail =
+      limit === 'bytes'
+        ? `stopped after line ${afterLine}: the stream is longer than ${this.limits.maxStreamBytes} bytes; lines up to ${afterLine} were taken, nothing after them was read`
+        : `stopped after line ${afterLine}: the stream has more than ${this.limits.maxLines} lines; lines up to ${afterLine} were taken, nothing after them was read`;
+    this.stopped = { afterLine, limit, detail };
+    this.pending = EMPTY;
+  }
+}
+
+function isBlank(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x09 && byte !== CARRIAGE_RETURN) return false;
+  return true;
+}
+
+/** Reads `stream` against `limits`; see {@link NdjsonReader}. */
+export const readNdjson = (stream: Readable, limits: NdjsonLimits): NdjsonReader => new NdjsonReader(stream, limits);
+
+/** 413 before anything is read or written, when the declared length already passes the limit. */
+export function checkNdjsonLength(headers: IncomingHttpHeaders, limits: NdjsonLimits): void {
+  const declared = Number(headers['content-length']);
+  if (Number.isFinite(declared) && declared > limits.maxStreamBytes) {
+    throw problem(Problems.payloadTooLarge, `the NDJSON stream is ${declared} bytes; at most ${limits.maxStreamBytes} are taken`);
+  }
+}
+
+/**
+ * What a route answers before anything is written when the stream has no line: the same validation
+ * problem as an empty JSON batch; or 413 when the limit stopped it before its first line.
+ */
+export function ndjsonWithoutLines(reader: NdjsonReader): ProblemError {
+  if (reader.stopped) return problem(Problems.payloadTooLarge, reader.stopped.detail);
+  const message = 'must hold at least one line (a batch needs at least one item)';
+  return problem(Problems.validation, `body: ${message}`, { errors: [{ field: 'body', message }] });
+}
+
+/** The last line of a streamed answer that was stopped at a limit: `{ "error": problem }`. */
+export function ndjsonStopLine(stop: NdjsonStop, extra: Record<string, unknown> = {}): string {
+  const error: ProblemDocument = problem(Problems.payloadTooLarge, stop.detail, { stoppedAfterLine: stop.afterLine }).toDocument();
+  return `${JSON.stringify({ ...extra, error })}\n`;
 }

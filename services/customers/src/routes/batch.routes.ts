@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ndjsonChunks, problem, problemResponses, Problems, type App } from '@crm/platform';
+import { checkNdjsonLength, ndjsonStopLine, ndjsonWithoutLines, problem, problemResponses, Problems, readNdjson, type App, type NdjsonReader } from '@crm/platform';
 import { z } from 'zod';
 import { authorize } from '../domain/access';
 import { BatchItemResult, MAX_JSON_BATCH, summarise, upsertChunk, type BatchItemResult as Result } from '../domain/customer-batch.service';
@@ -33,15 +33,19 @@ export function batchRoutes(app: App, context: RouteContext): void {
         const results = await upsertChunk(context.write, items, write);
         return { results, summary: summarise(results) };
       }
+      if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/x-ndjson') throw problem(Problems.unsupportedMediaType);
+      checkNdjsonLength(request.headers, context.ndjson);
+      const reader = readNdjson(body, context.ndjson);
+      if (!(await reader.hasLines())) throw ndjsonWithoutLines(reader);
       // NDJSON: read in chunks, write each chunk in its own transaction, stream results back.
-      async function* results(stream: Readable): AsyncGenerator<string> {
+      async function* results(lines: NdjsonReader): AsyncGenerator<string> {
         const all: Pick<Result, 'status'>[] = [];
-        for await (const lines of ndjsonChunks(stream, NDJSON_CHUNK)) {
+        for await (const chunk of lines.chunks(NDJSON_CHUNK)) {
           const malformed: Result[] = [];
           const items: { index: number; value: unknown }[] = [];
-          for (const line of lines) {
+          for (const line of chunk) {
             if ('error' in line) {
-              malformed.push({ index: line.index, status: 'error', error: { type: Problems.malformedJson.type, title: Problems.malformedJson.title, status: 400, detail: line.error } });
+              malformed.push({ index: line.index, status: 'error', error: { type: line.problem.type, title: line.problem.title, status: line.problem.status, detail: line.error } });
             } else items.push(line);
           }
           for (const result of await upsertChunk(context.write, items, write, malformed)) {
@@ -50,10 +54,11 @@ export function batchRoutes(app: App, context: RouteContext): void {
           }
         }
         yield `${JSON.stringify({ summary: summarise(all as Result[]) })}\n`;
+        // Past a limit: what came before stays written; the last line says where it stopped.
+        if (lines.stopped) yield ndjsonStopLine(lines.stopped);
       }
-      if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/x-ndjson') throw problem(Problems.unsupportedMediaType);
       // Streams bypass response serialization; the schema documents the JSON form.
-      return reply.type('application/x-ndjson').send(Readable.from(results(body)) as never);
+      return reply.type('application/x-ndjson').send(Readable.from(results(reader)) as never);
     },
   );
 }

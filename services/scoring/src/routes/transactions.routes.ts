@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { dealerScope, decodeCursor, ndjsonChunks, PageQuery, pageOf, paginate, problem, problemResponses, Problems, type App } from '@crm/platform';
+import { toStorableText } from '@crm/domain';
+import { checkNdjsonLength, dealerScope, decodeCursor, ndjsonLimitsOf, ndjsonStopLine, ndjsonWithoutLines, PageQuery, pageOf, paginate, problem, problemResponses, Problems, readNdjson, type App, type NdjsonReader } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ScoringDb } from '../db/scoring.repository';
@@ -26,6 +27,7 @@ const IngestJob = z
     rejected: z.number().int(),
     rejectedLines: z.array(z.object({ line: z.number().int(), reason: z.string() })),
     error: z.string().nullable(),
+    lastLine: z.number().int().describe('the last line number read so far; a job stopped at a limit read nothing after it'),
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
   })
@@ -57,6 +59,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
     clockSkewMs: context.config.SCORING_CLOCK_SKEW_SECONDS * 1000,
     write: context.write,
   });
+  const ndjsonLimits = ndjsonLimitsOf(context.config);
 
   app.post(
     '/v1/transactions/batch',
@@ -87,6 +90,9 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         return { results, summary: summarise(results) };
       }
       if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/x-ndjson') throw problem(Problems.unsupportedMediaType);
+      checkNdjsonLength(request.headers, ndjsonLimits);
+      const reader = readNdjson(body, ndjsonLimits);
+      if (!(await reader.hasLines())) throw ndjsonWithoutLines(reader);
       const jobId = context.runtime.newId();
       await context.db
         .insertInto('ingest_job')
@@ -94,7 +100,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         .execute();
       // The answer streams as NDJSON: the job id at once, progress after every chunk, the summary last.
       // Headers and bytes flow while a long ingest runs, so no proxy timeout cuts it off.
-      const lines = async function* (stream: Readable): AsyncGenerator<string> {
+      const lines = async function* (input: NdjsonReader): AsyncGenerator<string> {
         const total = { received: 0, inserted: 0, duplicates: 0, pending: 0, rejected: 0 };
         let kept = 0;
         yield `${JSON.stringify({ jobId })}\n`;
@@ -112,12 +118,12 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
               .filter((r) => r.status === 'rejected')
               .sort((a, b) => a.index - b.index)
               .slice(0, Math.max(0, MAX_REJECTED_KEPT - kept))
-              .map((r) => ({ line: r.index + 1, reason: r.reason ?? '' }));
+              .map((r) => ({ line: r.index + 1, reason: toStorableText(r.reason ?? '') }));
             kept += rejectedLines.length;
-            await progress(context.db, jobId, summary, rejectedLines);
+            await progress(context.db, jobId, summary, rejectedLines, results.reduce((last, r) => Math.max(last, r.index + 1), 0));
             yield `${JSON.stringify({ progress: total })}\n`;
           };
-          for await (const chunk of ndjsonChunks(stream, NDJSON_CHUNK)) {
+          for await (const chunk of input.chunks(NDJSON_CHUNK)) {
             const checked = checkChunk(chunk.filter((line): line is { index: number; value: unknown } => 'value' in line), ingest);
             checked.refused.push(...chunk.flatMap((line) => ('error' in line ? [{ index: line.index, status: 'rejected' as const, reason: line.error }] : [])));
             const oldest = writing.length >= WRITES_IN_FLIGHT ? writing.shift() : undefined;
@@ -129,8 +135,15 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
           }
           for (let next = writing.shift(); next; next = writing.shift()) yield* finish(next);
           await context.rescore(affected);
-          await context.db.updateTable('ingest_job').set({ status: 'succeeded', finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
+          // Stopped at a limit: the chunks before stay committed; the job says after which line it stopped.
+          const { stopped } = input;
+          await context.db
+            .updateTable('ingest_job')
+            .set({ status: stopped ? 'failed' : 'succeeded', error: stopped?.detail ?? null, last_line: stopped?.afterLine ?? input.linesRead, finished_at: context.runtime.now().toISOString() })
+            .where('id', '=', jobId)
+            .execute();
           yield `${JSON.stringify({ jobId, summary: total })}\n`;
+          if (stopped) yield ndjsonStopLine(stopped, { jobId });
         } catch (error) {
           const message = String(error instanceof Error ? error.message : error);
           await context.db.updateTable('ingest_job').set({ status: 'failed', error: message, finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
@@ -139,7 +152,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         }
       };
       // Streams bypass response serialization; the schema documents the JSON form.
-      return reply.header('location', `/v1/ingest-jobs/${jobId}`).type('application/x-ndjson').send(Readable.from(lines(body)) as never);
+      return reply.header('location', `/v1/ingest-jobs/${jobId}`).type('application/x-ndjson').send(Readable.from(lines(reader)) as never);
     },
   );
 
@@ -161,6 +174,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         rejected: job.rejected,
         rejectedLines: job.rejected_lines as { line: number; reason: string }[],
         error: job.error,
+        lastLine: job.last_line,
         createdAt: new Date(job.created_at).toISOString(),
         finishedAt: job.finished_at ? new Date(job.finished_at).toISOString() : null,
       };
@@ -211,7 +225,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
   );
 }
 
-async function progress(db: ScoringDb, jobId: string, summary: z.infer<typeof IngestSummary>, rejectedLines: { line: number; reason: string }[]) {
+async function progress(db: ScoringDb, jobId: string, summary: z.infer<typeof IngestSummary>, rejectedLines: { line: number; reason: string }[], lastLine: number) {
   await db
     .updateTable('ingest_job')
     .set((eb) => ({
@@ -221,6 +235,7 @@ async function progress(db: ScoringDb, jobId: string, summary: z.infer<typeof In
       pending: eb('pending', '+', summary.pending),
       rejected: eb('rejected', '+', summary.rejected),
       rejected_lines: sql`rejected_lines || ${JSON.stringify(rejectedLines)}::jsonb`,
+      last_line: sql`greatest(last_line, ${lastLine}::integer)`,
     }))
     .where('id', '=', jobId)
     .execute();

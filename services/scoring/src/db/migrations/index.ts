@@ -3,6 +3,7 @@ import { scoringSchema } from './2026-11-23T12-00_scoring';
 import { scoresSchema } from './2026-11-23T17-00_scores';
 import { scoreModelVersion } from './2026-11-23T18-00_score-model-version';
 import { coveringCustomerIndex } from './2026-11-23T19-00_covering-customer-index';
+import { ingestJobLastLine } from './2026-11-29T12-00_ingest-job-last-line';
 
 export const SCORING_SCHEMA = 'scoring';
 
@@ -14,5 +15,6 @@ export const scoringMigrations: ServiceMigrations = {
     '2026-11-23T17-00_scores': scoresSchema,
     '2026-11-23T18-00_score-model-version': scoreModelVersion,
     '2026-11-23T19-00_covering-customer-index': coveringCustomerIndex,
+    '2026-11-29T12-00_ingest-job-last-line': ingestJobLastLine,
   },
 };
