@@ -1,9 +1,9 @@
-import { ExternalId, Money, type Principal } from '@crm/domain';
+import { ExternalId, Money, SafeDateTime, SafeText, type Principal } from '@crm/domain';
 import { lockForTransaction, type Runtime } from '@crm/platform';
 import { z } from 'zod';
 import { insertTransactions, knownCustomers, ratesFor, ScoringLocks, type ScoringDb, type TransactionWrite } from '../db/scoring.repository';
 
-const Label = z.string().trim().min(1).max(200);
+const Label = SafeText.trim().min(1).max(200);
 
 /** One sales transaction as ERP systems and batch jobs post it. */
 export const TransactionInput = z
@@ -11,7 +11,7 @@ export const TransactionInput = z
     sourceSystem: ExternalId.shape.system,
     externalId: ExternalId.shape.id,
     customer: z.union([z.strictObject({ id: z.uuid() }), z.strictObject({ externalId: ExternalId })]),
-    occurredAt: z.iso.datetime({ offset: true }),
+    occurredAt: SafeDateTime,
     type: z.enum(['sale', 'return']),
     /** Never negative: a refund is a `return` of a positive amount. */
     amount: Money,

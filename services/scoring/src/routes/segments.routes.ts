@@ -1,3 +1,4 @@
+import { SafeJson, SafeText } from '@crm/domain';
 import {
   authorize,
   decodeCursor,
@@ -49,9 +50,9 @@ const Segment = z
 type Segment = z.infer<typeof Segment>;
 
 const SegmentMember = z.object({ customerId: z.uuid(), enteredAt: z.string() }).meta({ id: 'SegmentMember' });
-const Name = z.string().trim().min(1).max(200);
-const Description = z.string().max(2000).nullable();
-const RuleInput = z.unknown().describe('A rule: {all}, {any}, {not}, {field, op, value} or {bought}; validated with every error path → 422 invalid-rule');
+const Name = SafeText.trim().min(1).max(200);
+const Description = SafeText.max(2000).nullable();
+const RuleInput = SafeJson.describe('A rule: {all}, {any}, {not}, {field, op, value} or {bought}; validated with every error path → 422 invalid-rule');
 
 type SegmentRow = Selectable<SegmentTable>;
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { toStorableText } from '@crm/domain';
+import { SafeDateTime, toStorableText } from '@crm/domain';
 import { checkNdjsonLength, dealerScope, decodeCursor, ndjsonLimitsOf, ndjsonStopLine, ndjsonWithoutLines, PageQuery, pageOf, paginate, problem, problemResponses, Problems, readNdjson, type App, type NdjsonReader } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -193,7 +193,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
     },
     async (request) => {
       authorize(request.principal, 'read');
-      const after = decodeCursor(request.query.cursor, z.object({ at: z.string(), id: z.uuid() }));
+      const after = decodeCursor(request.query.cursor, z.object({ at: SafeDateTime, id: z.uuid() }));
       const scope = dealerScope(request.principal);
       let query = context.db.selectFrom('transaction').selectAll();
       if (scope) query = query.where('dealer_id', '=', scope);
