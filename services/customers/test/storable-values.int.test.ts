@@ -40,7 +40,7 @@ describe('values PostgreSQL refuses', () => {
     const before = await countCustomers();
     const res = await inject({ method: 'POST', url: '/v1/customers/batch', headers: as(erp), payload: { items } });
     expect(res.statusCode).toBe(200);
-    const { results, summary } = res.json() as { results: { index: number; status: string; error?: { status: number; detail: string } }[]; summary: Record<string, number> };
+    const { results, summary } = res.json<{ results: { index: number; status: string; error?: { status: number; detail: string } }[]; summary: Record<string, number> }>();
     const errors = results.filter((r) => r.status === 'error');
     expect(errors.map((r) => r.index)).toEqual(Object.keys(bad).map(Number));
     for (const error of errors) {
@@ -60,7 +60,7 @@ describe('values PostgreSQL refuses', () => {
     expect(await countCustomers()).toBe(before);
 
     const created = await inject({ method: 'POST', url: '/v1/customers', headers: as(admin), payload: person() });
-    const { id } = created.json() as { id: string };
+    const { id } = created.json<{ id: string }>();
     for (const [payload, field] of [
       [{ givenName: '\u0000' }, 'body.givenName'],
       [{ birthDate: '10000-01-01' }, 'body.birthDate'],
