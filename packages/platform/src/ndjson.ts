@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toStorableText } from '@crm/domain';
 import { z } from 'zod';
 import { problem, Problems, type ProblemDocument, type ProblemError, type ProblemType } from './problems';
@@ -70,6 +72,8 @@ export class NdjsonReader {
   constructor(
     stream: Readable,
     private readonly limits: NdjsonLimits,
+    /** Called once when a limit stops the reading. */
+    private readonly onStop?: (stop: NdjsonStop) => void,
   ) {
     this.source = stream[Symbol.asyncIterator]();
   }
@@ -199,6 +203,7 @@ export class NdjsonReader {
         : `stopped after line ${afterLine}: the stream has more than ${this.limits.maxLines} lines; lines up to ${afterLine} were taken, nothing after them was read`;
     this.stopped = { afterLine, limit, detail };
     this.pending = EMPTY;
+    this.onStop?.(this.stopped);
   }
 }
 
@@ -210,12 +215,35 @@ function isBlank(bytes: Buffer): boolean {
 /** Reads `stream` against `limits`; see {@link NdjsonReader}. */
 export const readNdjson = (stream: Readable, limits: NdjsonLimits): NdjsonReader => new NdjsonReader(stream, limits);
 
-/** 413 before anything is read or written, when the declared length already passes the limit. */
-export function checkNdjsonLength(headers: IncomingHttpHeaders, limits: NdjsonLimits): void {
-  const declared = Number(headers['content-length']);
-  if (Number.isFinite(declared) && declared > limits.maxStreamBytes) {
-    throw problem(Problems.payloadTooLarge, `the NDJSON stream is ${declared} bytes; at most ${limits.maxStreamBytes} are taken`);
+/** How long a stopped upload's connection may linger after its answer, so the client reads it before the close. */
+const LINGER_MS = 1000;
+
+/**
+ * Reads a request's NDJSON body against `limits`. A declared length over the limit is refused with 413
+ * before anything is read. When a limit stops the reading mid-way, the rest of the upload is never read:
+ * once the answer is sent the connection ends (the client stops sending) instead of lingering until
+ * the keep-alive timeout with the client blocked on a full socket.
+ */
+export function readNdjsonRequest(request: FastifyRequest, reply: FastifyReply, limits: NdjsonLimits): NdjsonReader {
+  if (exceedsNdjsonLength(request.headers, limits)) {
+    // Not keep-alive: Node would otherwise read the whole unwanted body to reuse the connection.
+    void reply.header('connection', 'close');
+    throw problem(Problems.payloadTooLarge, `the NDJSON stream is ${request.headers['content-length']} bytes; at most ${limits.maxStreamBytes} are taken`);
   }
+  return new NdjsonReader(request.body as Readable, limits, () => {
+    const { socket } = request.raw;
+    if (!(socket instanceof Socket)) return; // injected requests have no connection
+    reply.raw.once('finish', () => {
+      socket.end();
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    });
+  });
+}
+
+/** True when the declared length already passes the limit. */
+export function exceedsNdjsonLength(headers: IncomingHttpHeaders, limits: NdjsonLimits): boolean {
+  const declared = Number(headers['content-length']);
+  return Number.isFinite(declared) && declared > limits.maxStreamBytes;
 }
 
 /**

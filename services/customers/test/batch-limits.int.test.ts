@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { InjectOptions } from 'light-my-request';
 import { sql } from 'kysely';
@@ -68,12 +70,48 @@ describe('NDJSON limits of the customers batch', () => {
     expect(answerOf((await ndjson(line('AFTER-1'))).body).at(-1)).toEqual({ summary: expect.objectContaining({ received: 1, created: 1 }) });
   });
 
+  it('over a real connection, stops reading an endless upload: the client gets the whole answer, then the connection ends', async () => {
+    await h.service.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = h.service.app.server.address() as AddressInfo;
+    const piece = Buffer.from(Array.from({ length: 300 }, (_, i) => line(`ENDLESS-${String(i).padStart(5, '0')}`)).join(''));
+    let written = 0;
+    const outcome = await new Promise<{ body: string; written: number; closedAfterMs: number }>((resolve, reject) => {
+      const upload = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/customers/batch', headers: as(erp, { 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' }) });
+      let body = '';
+      let answeredAt = 0;
+      upload.on('error', () => undefined); // the server ends the connection while the upload still sends: expected
+      upload.on('response', (response) => {
+        response.setEncoding('utf8');
+        response.on('data', (text: string) => (body += text));
+        response.on('end', () => (answeredAt = Date.now()));
+      });
+      upload.on('close', () => (answeredAt ? resolve({ body, written, closedAfterMs: Date.now() - answeredAt }) : reject(new Error(`closed before the answer ended: ${body}`))));
+      // Sends without end (up to 1 GiB) until the server stops taking it.
+      const pump = () => {
+        while (!upload.destroyed && written < 1024 * 1024 * 1024) {
+          written += piece.length;
+          if (!upload.write(piece)) return void upload.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    const answer = answerOf(outcome.body);
+    expect(answer.at(-2)).toEqual({ summary: expect.objectContaining({ received: 1_300, created: 300 }) }); // the same 300 ids, over and over
+    expect(answer.at(-1)).toEqual({ error: expect.objectContaining({ status: 413, stoppedAfterLine: 1_300 }) });
+    expect(outcome.closedAfterMs).toBeLessThan(5_000);
+    // What the client got into the socket before the server stopped reading: socket buffers, not the gigabyte.
+    expect(outcome.written).toBeLessThan(64 * 1024 * 1024);
+    expect(await count('ENDLESS-')).toBe(300);
+  });
+
   it('answers 413 problem+json to a Content-Length over the limit and writes nothing', async () => {
     const before = await countAll();
     const res = await ndjson(Array.from({ length: 1_301 }, (_, i) => line(`CL-${i}`)).join(''));
     expect(res.statusCode).toBe(413);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.json()).toEqual(expect.objectContaining({ type: 'urn:crm:problem:payload-too-large', status: 413 }));
+    // Not kept alive: the unwanted body is not read to reuse the connection.
+    expect(res.headers.connection).toBe('close');
     expect(await countAll()).toBe(before);
   });
 

@@ -79,6 +79,8 @@ describe('NDJSON limits of the transactions ingest', () => {
     expect(res.statusCode).toBe(413);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.json()).toEqual(expect.objectContaining({ type: 'urn:crm:problem:payload-too-large', status: 413 }));
+    // Not kept alive: the unwanted body is not read to reuse the connection.
+    expect(res.headers.connection).toBe('close');
     expect(await jobCount()).toBe(jobs);
     expect(await count('CL-')).toBe(0);
   });

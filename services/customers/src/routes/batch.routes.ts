@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { checkNdjsonLength, ndjsonStopLine, ndjsonWithoutLines, problem, problemResponses, Problems, readNdjson, type App, type NdjsonReader } from '@crm/platform';
+import { ndjsonStopLine, ndjsonWithoutLines, problem, problemResponses, Problems, readNdjsonRequest, type App, type NdjsonReader } from '@crm/platform';
 import { z } from 'zod';
 import { authorize } from '../domain/access';
 import { BatchItemResult, MAX_JSON_BATCH, summarise, upsertChunk, type BatchItemResult as Result } from '../domain/customer-batch.service';
@@ -34,8 +34,7 @@ export function batchRoutes(app: App, context: RouteContext): void {
         return { results, summary: summarise(results) };
       }
       if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/x-ndjson') throw problem(Problems.unsupportedMediaType);
-      checkNdjsonLength(request.headers, context.ndjson);
-      const reader = readNdjson(body, context.ndjson);
+      const reader = readNdjsonRequest(request, reply, context.ndjson);
       if (!(await reader.hasLines())) throw ndjsonWithoutLines(reader);
       // NDJSON: read in chunks, write each chunk in its own transaction, stream results back.
       async function* results(lines: NdjsonReader): AsyncGenerator<string> {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { SafeDateTime, toStorableText } from '@crm/domain';
-import { checkNdjsonLength, dealerScope, decodeCursor, ndjsonLimitsOf, ndjsonStopLine, ndjsonWithoutLines, PageQuery, pageOf, paginate, problem, problemResponses, Problems, readNdjson, type App, type NdjsonReader } from '@crm/platform';
+import { dealerScope, decodeCursor, ndjsonLimitsOf, ndjsonStopLine, ndjsonWithoutLines, PageQuery, pageOf, paginate, problem, problemResponses, Problems, readNdjsonRequest, type App, type NdjsonReader } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ScoringDb } from '../db/scoring.repository';
@@ -90,8 +90,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         return { results, summary: summarise(results) };
       }
       if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/x-ndjson') throw problem(Problems.unsupportedMediaType);
-      checkNdjsonLength(request.headers, ndjsonLimits);
-      const reader = readNdjson(body, ndjsonLimits);
+      const reader = readNdjsonRequest(request, reply, ndjsonLimits);
       if (!(await reader.hasLines())) throw ndjsonWithoutLines(reader);
       const jobId = context.runtime.newId();
       await context.db
