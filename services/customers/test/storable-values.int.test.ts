@@ -71,6 +71,8 @@ describe('values PostgreSQL refuses', () => {
     expectProblem(await inject({ method: 'PUT', url: `/v1/customers/${id}/consents/sms`, headers: as(admin), payload: { granted: true, source: 'hot\u0000line' } }), 'body.source');
     expectProblem(await inject({ method: 'PUT', url: `/v1/customers/${id}/consents/sms`, headers: as(admin), payload: { granted: true, source: 'hotline', recordedAt: '0000-06-01T00:00:00Z' } }), 'body.recordedAt');
     expectProblem(await inject({ method: 'GET', url: '/v1/customers?q=%00', headers: as(admin) }), 'query.q');
+    expectProblem(await inject({ method: 'GET', url: '/v1/customers?externalSystem=erp&externalId=A%00', headers: as(admin) }), 'query.externalId');
+    expectProblem(await inject({ method: 'PUT', url: '/v1/customers/by-external-id/erp/A%00B', headers: as(erp), payload: person() }), 'params.externalId');
     expectProblem(await inject({ method: 'POST', url: '/v1/dealers', headers: as(admin), payload: { code: 'D-NUL', name: 'Dealer\u0000' } }), 'body.name');
     const read = (await inject({ method: 'GET', url: `/v1/customers/${id}`, headers: as(admin) })).json();
     expect(read).toEqual(expect.objectContaining({ version: 1, givenName: 'Li', birthDate: null, consents: {} }));
