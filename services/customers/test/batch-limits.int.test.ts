@@ -10,10 +10,12 @@ const LINE = 200;
 const MAX_LINE_BYTES = 1024;
 /** 1,300 whole lines and half of the next: the stream is stopped after line 1,300 (one full chunk of 1,000 and 300 more). */
 const MAX_STREAM_BYTES = 1_300 * LINE + LINE / 2;
+/** Short lines reach this before the byte limit. */
+const MAX_LINES = 2_000;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startCustomers({ NDJSON_MAX_LINE_BYTES: String(MAX_LINE_BYTES), NDJSON_MAX_STREAM_BYTES: String(MAX_STREAM_BYTES) });
+  h = await startCustomers({ NDJSON_MAX_LINE_BYTES: String(MAX_LINE_BYTES), NDJSON_MAX_STREAM_BYTES: String(MAX_STREAM_BYTES), NDJSON_MAX_LINES: String(MAX_LINES) });
 });
 afterAll(async () => {
   await h?.close();
@@ -102,6 +104,16 @@ describe('NDJSON limits of the customers batch', () => {
     // What the client got into the socket before the server stopped reading: socket buffers, not the gigabyte.
     expect(outcome.written).toBeLessThan(64 * 1024 * 1024);
     expect(await count('ENDLESS-')).toBe(300);
+  });
+
+  it('stops a stream past the line limit the same way', async () => {
+    const short = (i: number) => `${JSON.stringify({ externalId: { system: 'limits', id: `LINES-${String(i + 1).padStart(5, '0')}` }, customer: { kind: 'person', givenName: 'L' } })}\n`;
+    const body = Array.from({ length: 2_500 }, (_, i) => short(i)).join('');
+    expect(Buffer.byteLength(body)).toBeLessThan(MAX_STREAM_BYTES);
+    const answer = answerOf((await ndjson(chunked(body), { 'transfer-encoding': 'chunked' })).body);
+    expect(answer.at(-2)).toEqual({ summary: { received: MAX_LINES, created: MAX_LINES, updated: 0, unchanged: 0, errors: 0 } });
+    expect(answer.at(-1)).toEqual({ error: expect.objectContaining({ status: 413, stoppedAfterLine: MAX_LINES, detail: expect.stringMatching(/^stopped after line 2000: the stream has more than 2000 lines/) }) });
+    expect(await count('LINES-')).toBe(MAX_LINES);
   });
 
   it('answers 413 problem+json to a Content-Length over the limit and writes nothing', async () => {
