@@ -59,7 +59,9 @@ export class NdjsonReader {
   linesRead = 0;
   bytesRead = 0;
   private readonly source: AsyncIterator<unknown>;
+  /** The source chunk being split, and how far. */
   private pending: Buffer = EMPTY;
+  private offset = 0;
   private line: Buffer = EMPTY;
   private lineLength = 0;
   /** The current line passed the limit: its bytes are dropped until its newline. */
@@ -101,7 +103,7 @@ export class NdjsonReader {
   private async fill(into: NdjsonLine[], size: number): Promise<boolean> {
     while (into.length < size) {
       if (this.stopped) return false;
-      if (this.pending.length > 0) {
+      if (this.offset < this.pending.length) {
         this.scan(into, size);
         continue;
       }
@@ -114,7 +116,7 @@ export class NdjsonReader {
       if (next.done) {
         this.ended = true;
         // A last line without a newline still counts.
-        if (this.lineLength > 0 || this.lineTooLong) this.complete(into, undefined);
+        if (this.lineLength > 0 || this.lineTooLong) this.complete(into, this.line, 0, this.lineLength);
         continue;
       }
       let bytes = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
@@ -125,34 +127,36 @@ export class NdjsonReader {
       }
       this.bytesRead += bytes.length;
       this.pending = bytes;
+      this.offset = 0;
     }
     return true;
   }
 
   /** Splits the pending bytes into lines (synchronously: one await per source chunk, not per line). */
   private scan(into: NdjsonLine[], size: number): void {
-    while (this.pending.length > 0 && into.length < size && !this.stopped) {
-      const newline = this.pending.indexOf(NEWLINE);
+    const bytes = this.pending;
+    let start = this.offset;
+    while (start < bytes.length && into.length < size && !this.stopped) {
+      const newline = bytes.indexOf(NEWLINE, start);
       if (newline === -1) {
-        this.append(this.pending);
-        this.pending = EMPTY;
-        return;
-      }
-      const head = this.pending.subarray(0, newline);
-      this.pending = this.pending.subarray(newline + 1);
-      if (this.lineLength === 0 && !this.lineTooLong) {
-        this.complete(into, head); // the whole line lies in this chunk: no copy
+        this.append(bytes, start, bytes.length);
+        start = bytes.length;
+      } else if (this.lineLength === 0 && !this.lineTooLong) {
+        this.complete(into, bytes, start, newline); // the whole line lies in this chunk: no copy
+        start = newline + 1;
       } else {
-        this.append(head);
-        this.complete(into, undefined);
+        this.append(bytes, start, newline);
+        this.complete(into, this.line, 0, this.lineLength);
+        start = newline + 1;
       }
     }
+    this.offset = start;
   }
 
   /** Keeps a line's bytes up to the limit (+1 for a `\r` before the newline); past it, drops them. */
-  private append(bytes: Buffer): void {
-    if (this.lineTooLong || bytes.length === 0) return;
-    const length = this.lineLength + bytes.length;
+  private append(bytes: Buffer, start: number, end: number): void {
+    if (this.lineTooLong || end === start) return;
+    const length = this.lineLength + end - start;
     if (length > this.limits.maxLineBytes + 1) {
       this.lineTooLong = true;
       this.lineLength = 0;
@@ -163,19 +167,18 @@ export class NdjsonReader {
       this.line.copy(grown, 0, 0, this.lineLength);
       this.line = grown;
     }
-    bytes.copy(this.line, this.lineLength);
+    bytes.copy(this.line, this.lineLength, start, end);
     this.lineLength = length;
   }
 
-  /** Ends the current line (`whole`: all of it, straight from the chunk; else the kept bytes). */
-  private complete(into: NdjsonLine[], whole: Buffer | undefined): void {
+  /** Ends the current line, whose bytes are `bytes[start, end)` (straight from the chunk, or the kept ones). */
+  private complete(into: NdjsonLine[], bytes: Buffer, start: number, end: number): void {
     const number = ++this.linesRead;
-    let bytes = whole ?? this.line.subarray(0, this.lineLength);
     const tooLong = this.lineTooLong;
     this.lineLength = 0;
     this.lineTooLong = false;
-    if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, -1);
-    const blank = !tooLong && isBlank(bytes);
+    if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end -= 1;
+    const blank = !tooLong && isBlank(bytes, start, end);
     if (number > this.limits.maxLines) {
       // Blank lines past the last one allowed are padding, not content.
       if (!blank) this.stop('lines');
@@ -183,12 +186,12 @@ export class NdjsonReader {
     }
     if (blank) return;
     const index = number - 1;
-    if (tooLong || bytes.length > this.limits.maxLineBytes) {
+    if (tooLong || end - start > this.limits.maxLineBytes) {
       into.push({ index, error: `line ${number} is longer than ${this.limits.maxLineBytes} bytes`, problem: Problems.payloadTooLarge });
       return;
     }
     try {
-      into.push({ index, value: JSON.parse(bytes.toString('utf8')) as unknown });
+      into.push({ index, value: JSON.parse(bytes.toString('utf8', start, end)) as unknown });
     } catch (error) {
       // The parser's message quotes the input: made storable, it may land in a jsonb column.
       into.push({ index, error: toStorableText(`line ${number} is not valid JSON: ${(error as Error).message}`), problem: Problems.malformedJson });
@@ -203,12 +206,16 @@ export class NdjsonReader {
         : `stopped after line ${afterLine}: the stream has more than ${this.limits.maxLines} lines; lines up to ${afterLine} were taken, nothing after them was read`;
     this.stopped = { afterLine, limit, detail };
     this.pending = EMPTY;
+    this.offset = 0;
     this.onStop?.(this.stopped);
   }
 }
 
-function isBlank(bytes: Buffer): boolean {
-  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x09 && byte !== CARRIAGE_RETURN) return false;
+function isBlank(bytes: Buffer, start: number, end: number): boolean {
+  for (let at = start; at < end; at += 1) {
+    const byte = bytes[at];
+    if (byte !== 0x20 && byte !== 0x09 && byte !== CARRIAGE_RETURN) return false;
+  }
   return true;
 }
 
