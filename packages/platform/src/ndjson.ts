@@ -44,6 +44,8 @@ export interface NdjsonStop {
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const EMPTY = Buffer.alloc(0);
+/** A chunk also ends once its lines hold this many bytes, so long lines cannot make a chunk of thousands huge. */
+const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /**
  * Reads an NDJSON stream byte by byte against its limits, holding at most one line (≤ maxLineBytes)
@@ -70,6 +72,8 @@ export class NdjsonReader {
   private overLimit = false;
   private ended = false;
   private readonly ahead: NdjsonLine[] = [];
+  /** Bytes of the lines taken into the chunk being filled. */
+  private chunkBytes = 0;
 
   constructor(
     stream: Readable,
@@ -86,22 +90,30 @@ export class NdjsonReader {
     return this.ahead.length > 0;
   }
 
-  /** The lines in chunks of `size`, so bulk routes write set-based per chunk with bounded memory. */
+  /**
+   * The lines in chunks of `size` (or fewer, when they reach MAX_CHUNK_BYTES), so bulk routes write
+   * set-based per chunk with bounded memory.
+   */
   async *chunks(size: number): AsyncGenerator<NdjsonLine[]> {
     let chunk = this.ahead.splice(0);
     for (;;) {
       const more = await this.fill(chunk, size);
-      if (chunk.length >= size || (!more && chunk.length > 0)) {
+      if (this.isFull(chunk, size) || (!more && chunk.length > 0)) {
         yield chunk;
         chunk = [];
+        this.chunkBytes = 0;
       }
       if (!more) return;
     }
   }
 
-  /** Adds lines to `into` until it holds `size`; false once nothing more will come. */
+  private isFull(chunk: NdjsonLine[], size: number): boolean {
+    return chunk.length >= size || this.chunkBytes >= MAX_CHUNK_BYTES;
+  }
+
+  /** Adds lines to `into` until it is full; false once nothing more will come. */
   private async fill(into: NdjsonLine[], size: number): Promise<boolean> {
-    while (into.length < size) {
+    while (!this.isFull(into, size)) {
       if (this.stopped) return false;
       if (this.offset < this.pending.length) {
         this.scan(into, size);
@@ -136,7 +148,7 @@ export class NdjsonReader {
   private scan(into: NdjsonLine[], size: number): void {
     const bytes = this.pending;
     let start = this.offset;
-    while (start < bytes.length && into.length < size && !this.stopped) {
+    while (start < bytes.length && !this.isFull(into, size) && !this.stopped) {
       const newline = bytes.indexOf(NEWLINE, start);
       if (newline === -1) {
         this.append(bytes, start, bytes.length);
@@ -190,6 +202,7 @@ export class NdjsonReader {
       into.push({ index, error: `line ${number} is longer than ${this.limits.maxLineBytes} bytes`, problem: Problems.payloadTooLarge });
       return;
     }
+    this.chunkBytes += end - start;
     try {
       into.push({ index, value: JSON.parse(bytes.toString('utf8', start, end)) as unknown });
     } catch (error) {

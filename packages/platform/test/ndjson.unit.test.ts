@@ -70,6 +70,14 @@ describe('NDJSON reader', () => {
     ]);
   });
 
+  it('ends a chunk early once its lines hold 16 MiB, whatever the chunk size asked', async () => {
+    const line = `${JSON.stringify({ a: 'x'.repeat(60_000) })}\n`;
+    const perChunk = Math.ceil((16 * MiB) / (line.length - 1));
+    const { lines, chunks } = await readAll(readNdjson(Readable.from(Array.from({ length: 600 }, () => Buffer.from(line))), limits()), 5_000);
+    expect(lines).toHaveLength(600);
+    expect(chunks).toEqual([perChunk, perChunk, 600 - 2 * perChunk]);
+  });
+
   it('never holds a 200 MiB line: memory stays flat while it is skipped', async () => {
     const block = Buffer.alloc(64 * 1024, 'a');
     let produced = 0;
