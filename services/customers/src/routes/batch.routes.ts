@@ -19,7 +19,8 @@ export function batchRoutes(app: App, context: RouteContext): void {
         description:
           'JSON: `{ "items": [CustomerBatchItem…] }` → per-item results. `Content-Type: application/x-ndjson`: one ' +
           'CustomerBatchItem per line → an NDJSON stream of per-line results (`index` = line number − 1), then `{ "summary": … }`. ' +
-          'Each item is checked on its own: a bad item gets an error result and never blocks or half-writes the others.',
+          'Each item is checked on its own: a bad item gets an error result and never blocks or half-writes the others. ' +
+          'A stream past its limits (bytes, lines) is stopped there: the lines before stay written and the answer ends with `{ "error": problem }` (413).',
         body: z.object({ items: z.array(z.unknown().describe('a CustomerBatchItem: { id? | externalId?: { system, id }, customer: CustomerInput }')).min(1).max(MAX_JSON_BATCH) }),
         response: { 200: z.object({ results: z.array(BatchItemResult), summary: Summary }), ...problemResponses(400, 401, 403, 413, 415) },
       },

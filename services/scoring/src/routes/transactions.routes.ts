@@ -72,7 +72,8 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
           'JSON: `{ "items": [TransactionInput…] }` → a result per row (inserted, pending — customer not known yet —, duplicate, rejected with the reason). ' +
           '`Content-Type: application/x-ndjson`: one TransactionInput per line → an NDJSON answer: `{ jobId }` at once, `{ progress }` ' +
           'after every chunk of 5,000 lines, `{ jobId, summary }` last; the ingest job (`GET /v1/ingest-jobs/{id}`, also in `Location`) ' +
-          'shows the same progress and keeps the rejected lines with their numbers and reasons.',
+          'shows the same progress and keeps the rejected lines with their numbers and reasons. A stream past its limits (bytes, lines) is ' +
+          'stopped there: the chunks before stay written, the answer ends with `{ jobId, error: problem }` (413) and the job with `lastLine`.',
         body: z.object({ items: z.array(z.unknown().describe('a TransactionInput')).min(1).max(MAX_JSON_BATCH) }),
         response: {
           200: z.object({ results: z.array(RowResult), summary: IngestSummary }),
