@@ -23,21 +23,34 @@ export const toStorableText = (text: string): string =>
  */
 export const SafeText = z.string().refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 
-/** The path (`a.b.0`) of the first key or string in a JSON value that PostgreSQL cannot store, if any. */
-export function unstorableJsonPath(value: unknown, path: (string | number)[] = []): (string | number)[] | undefined {
-  if (typeof value === 'string') return isStorableText(value) ? undefined : path;
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = unstorableJsonPath(item, [...path, index]);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (!isStorableText(key)) return [...path, key];
-      const found = unstorableJsonPath(item, [...path, key]);
-      if (found) return found;
+interface JsonStep {
+  value: unknown;
+  key?: string | number;
+  parent?: JsonStep;
+}
+
+function pathOf(step: JsonStep | undefined, last?: string): (string | number)[] {
+  const reversed: (string | number)[] = last === undefined ? [] : [last];
+  for (let at = step; at?.key !== undefined; at = at.parent) reversed.push(at.key);
+  return reversed.reverse();
+}
+
+/**
+ * The path of the first key or string in a JSON value that PostgreSQL cannot store, if any. Walks with
+ * its own stack, not recursion: a body nested a million levels deep is an answer, not a stack overflow.
+ */
+export function unstorableJsonPath(value: unknown): (string | number)[] | undefined {
+  const stack: JsonStep[] = [{ value }];
+  for (let step = stack.pop(); step; step = stack.pop()) {
+    const current = step.value;
+    if (typeof current === 'string') {
+      if (!isStorableText(current)) return pathOf(step);
+    } else if (Array.isArray(current)) {
+      for (let index = current.length - 1; index >= 0; index -= 1) stack.push({ value: current[index] as unknown, key: index, parent: step });
+    } else if (current !== null && typeof current === 'object') {
+      const entries = Object.entries(current);
+      for (const [key] of entries) if (!isStorableText(key)) return pathOf(step, key);
+      for (let index = entries.length - 1; index >= 0; index -= 1) stack.push({ value: entries[index]![1], key: entries[index]![0], parent: step });
     }
   }
   return undefined;

@@ -26,6 +26,10 @@ describe('values PostgreSQL can store', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['rule', 'all', 0, 'value']);
     expect(SafeJson.safeParse({ all: [] }).success).toBe(true);
+    // Deep nesting is walked without recursion.
+    let deep: unknown = 'bottom\u0000';
+    for (let level = 0; level < 200_000; level += 1) deep = [deep];
+    expect(unstorableJsonPath(deep)).toHaveLength(200_000);
   });
 
   it('dates lie in years 0001 to 9999', () => {

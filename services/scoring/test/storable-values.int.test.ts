@@ -90,6 +90,10 @@ describe('values PostgreSQL refuses, in transactions', () => {
     const preview = await inject({ method: 'POST', url: '/v1/segments/preview', headers: as(admin), payload: { rule: { field: 'birthDate', op: 'lt', value: '0000-01-01' } } });
     expect(preview.statusCode).toBe(422);
     expect(preview.json()).toEqual(expect.objectContaining({ type: 'urn:crm:problem:invalid-rule' }));
+    // A rule nested 50,000 levels deep (written by hand: JSON.stringify itself would overflow) is an answer, not a crash.
+    const deep = `{"rule":${'{"not":'.repeat(50_000)}{"field":"region","op":"eq","value":"East\\u0000"}${'}'.repeat(50_000)}}`;
+    const nested = await inject({ method: 'POST', url: '/v1/segments/preview', headers: as(admin, { 'content-type': 'application/json' }), payload: deep });
+    expect([nested.statusCode >= 400, nested.statusCode < 500]).toEqual([true, true]);
     const forged = Buffer.from(JSON.stringify({ at: '0000-01-01T00:00:00Z', id: randomUUID() })).toString('base64url');
     const page = await inject({ method: 'GET', url: `/v1/transactions?cursor=${forged}`, headers: as(admin) });
     expect(page.statusCode).toBe(400);
