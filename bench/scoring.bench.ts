@@ -77,7 +77,8 @@ async function main() {
   await withScratchDatabase('crm_bench_scoring', async (url) => {
     const psql = (statement: string) => execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', statement], { encoding: 'utf8' });
     const [port, scoringPort, customersPort] = [await freePort(), await freePort(), await freePort()];
-    const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', PORT: String(port), SCORING_PORT: String(scoringPort), SCORING_URL: `http://127.0.0.1:${scoringPort}`, CUSTOMERS_URL: `http://127.0.0.1:${customersPort}` };
+    // One NDJSON stream of 10M rows is ~2.4 GB: above the default NDJSON_MAX_STREAM_BYTES (1 GiB).
+    const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', NDJSON_MAX_STREAM_BYTES: String(8 * 1024 ** 3), PORT: String(port), SCORING_PORT: String(scoringPort), SCORING_URL: `http://127.0.0.1:${scoringPort}`, CUSTOMERS_URL: `http://127.0.0.1:${customersPort}` };
     const api = `http://127.0.0.1:${port}`;
     const services = await startServices(['scoring', 'gateway'], env, [`http://127.0.0.1:${scoringPort}`, api]);
     try {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { APP_LIMIT_DEFAULTS } from './app-limits';
 import { POOL_LIMIT_DEFAULTS } from './database';
 import { kafkaTopicSettingsSchema } from './kafka-bus';
+import { ndjsonSettingsShape } from './ndjson';
 
 /** Only for development and tests; production refuses to start with it. */
 export const DEV_INTERNAL_SECRET = 'development-only-internal-secret-do-not-use';
@@ -54,6 +55,7 @@ export const baseConfigSchema = z.object({
   ...kafkaTopicSettingsSchema.shape,
   /** HMAC key the gateway signs forwarded principals with; services reject anything unsigned. */
   CRM_INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_INTERNAL_SECRET),
+  ...ndjsonSettingsShape,
 }).refine((env) => env.NODE_ENV !== 'production' || env.CRM_INTERNAL_SECRET !== DEV_INTERNAL_SECRET, {
   path: ['CRM_INTERNAL_SECRET'],
   message: 'must be set in production (the development default is public)',

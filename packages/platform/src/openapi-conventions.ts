@@ -46,11 +46,14 @@ export const API_SECURITY = [{ bearer: [] }, { oauth2: [] }];
  * rule with every error path and reason), documented in the contract as `schema`, which must carry a
  * component id (`.meta({ id })`). `io` says whether it is read (a request) or written (a response).
  */
-export function documentedAs(schema: z.ZodType, io: 'input' | 'output' = 'input'): z.ZodUnknown {
+export function documentedAs(schema: z.ZodType, io?: 'input' | 'output'): z.ZodUnknown;
+/** The same, still checked by `accepts` (e.g. only storable text) on the way in. */
+export function documentedAs<Accepted extends z.ZodType>(schema: z.ZodType, io: 'input' | 'output', accepts: Accepted): Accepted;
+export function documentedAs(schema: z.ZodType, io: 'input' | 'output' = 'input', accepts?: z.ZodType): z.ZodType {
   const id = z.globalRegistry.get(schema)?.id;
   if (!id) throw new Error('documentedAs needs a schema registered with .meta({ id })');
   // fastify-type-provider-zod names the request variant of a component `<id>Input`.
-  return z.unknown().meta({ $ref: `${SCHEMA_REF}${io === 'input' ? `${id}Input` : id}` });
+  return (accepts ?? z.unknown()).meta({ $ref: `${SCHEMA_REF}${io === 'input' ? `${id}Input` : id}` });
 }
 
 type HeaderName = 'ETag' | 'Location' | 'Retry-After';

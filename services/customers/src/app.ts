@@ -1,5 +1,5 @@
 import { Topics } from '@crm/domain';
-import { createApp, hasTrigramSupport, openServiceStore, startEventConsumer, startRetention, type App, type ServiceContext, type StartedService } from '@crm/platform';
+import { createApp, hasTrigramSupport, ndjsonLimitsOf, openServiceStore, startEventConsumer, startRetention, type App, type ServiceContext, type StartedService } from '@crm/platform';
 import { CUSTOMERS_SCHEMA, customersMigrations } from './db/migrations';
 import type { CustomersDatabase } from './db/tables';
 import { timelineHandlers } from './events/timeline.consumer';
@@ -49,6 +49,7 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
     runtime,
     trigram: await hasTrigramSupport(context.db),
     write,
+    ndjson: ndjsonLimitsOf(config),
   };
   customerRoutes(app, routeContext);
   customerRelationRoutes(app, routeContext);

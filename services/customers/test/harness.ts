@@ -30,12 +30,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The customers service on a fresh database of the real PostgreSQL and the real Kafka broker. */
-export async function startCustomers(): Promise<Harness> {
+/** The customers service on a fresh database of the real PostgreSQL and the real Kafka broker; `env` adds settings. */
+export async function startCustomers(env: Record<string, string> = {}): Promise<Harness> {
   const database: TestDatabase = await createTestDatabase();
   const topicPrefix = uniqueTopicPrefix();
   const logger = createLogger({ name: 'customers-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const config = loadConfig(baseConfigSchema, { NODE_ENV: 'test', DATABASE_URL: database.url, CRM_INTERNAL_SECRET: SECRET, KAFKA_TOPIC_PREFIX: topicPrefix });
+  const config = loadConfig(baseConfigSchema, { ...env, NODE_ENV: 'test', DATABASE_URL: database.url, CRM_INTERNAL_SECRET: SECRET, KAFKA_TOPIC_PREFIX: topicPrefix });
   const db = openDatabase({ kind: 'postgres', url: database.url, poolSize: 5 });
   const bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'customers-test', topicPrefix, logger });
   const service = await buildCustomersService({ db, bus, logger, runtime: systemRuntime, config });

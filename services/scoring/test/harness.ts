@@ -54,7 +54,7 @@ export async function startScoring(env: Record<string, string> = {}): Promise<Sc
   const topicPrefix = uniqueTopicPrefix();
   const logger = createLogger({ name: 'scoring-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   Object.assign(process.env, env);
-  const config = loadConfig(baseConfigSchema, { NODE_ENV: 'test', DATABASE_URL: database.url, CRM_INTERNAL_SECRET: SECRET, KAFKA_TOPIC_PREFIX: topicPrefix });
+  const config = loadConfig(baseConfigSchema, { ...env, NODE_ENV: 'test', DATABASE_URL: database.url, CRM_INTERNAL_SECRET: SECRET, KAFKA_TOPIC_PREFIX: topicPrefix });
   const db = openDatabase({ kind: 'postgres', url: database.url, poolSize: 5 });
   const bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'scoring-test', topicPrefix, logger });
   const service = await buildScoringService({ db, bus, logger, runtime: systemRuntime, config });

@@ -1,3 +1,4 @@
+import { SafeDate } from '@crm/domain';
 import type { AttributeDefinitionRow } from '../db/tables';
 
 /** Custom attributes must be defined by an admin first; no free-for-all JSON. Returns the problems found. */
@@ -22,7 +23,7 @@ export function attributeErrors(
         case 'boolean':
           return typeof value === 'boolean';
         case 'date':
-          return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
+          return typeof value === 'string' && SafeDate.safeParse(value).success;
         case 'enum':
           return typeof value === 'string' && (definition.allowed_values ?? []).includes(value);
       }

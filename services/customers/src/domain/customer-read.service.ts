@@ -10,7 +10,7 @@ import { CustomerProblems } from './customer.problems';
 import { visible } from './customer-lifecycle.service';
 
 const IdCursor = z.object({ id: z.uuid() });
-const SeqCursor = z.object({ seq: z.string().regex(/^\d+$/) });
+const SeqCursor = z.object({ seq: z.string().regex(/^\d{1,18}$/) });
 
 export type Resolved = { kind: 'found'; row: CustomerRow } | { kind: 'moved'; survivorId: string };
 

@@ -9,11 +9,13 @@ import {
   PartyKind,
   PartyRole,
   Phone,
+  SafeDate,
+  SafeText,
 } from '@crm/domain';
 import { z } from 'zod';
 
-const Name = z.string().trim().min(1).max(200);
-const AttributeValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
+const Name = SafeText.trim().min(1).max(200);
+const AttributeValue = z.union([SafeText.max(1000), z.number(), z.boolean(), z.null()]);
 
 /**
  * What a client writes. Upserts and PATCH name only the fields they change: a field left out keeps
@@ -25,14 +27,14 @@ export const CustomerInput = z.strictObject({
   givenName: Name.nullable().optional(),
   familyName: Name.nullable().optional(),
   organizationName: Name.nullable().optional(),
-  birthDate: z.iso.date().nullable().optional(),
+  birthDate: SafeDate.nullable().optional(),
   lifecycleStage: LifecycleStage.optional(),
   roles: z.array(PartyRole).min(1).max(4).optional(),
   dealerId: z.uuid().nullable().optional(),
   emails: z.array(Email).max(10).optional(),
   phones: z.array(Phone).max(10).optional(),
   addresses: z.array(Address).max(10).optional(),
-  attributes: z.record(z.string().max(100), AttributeValue).optional(),
+  attributes: z.record(SafeText.max(100), AttributeValue).optional(),
   externalIds: z.array(ExternalId).max(20).optional(),
 });
 export type CustomerInput = z.infer<typeof CustomerInput>;
@@ -67,7 +69,7 @@ export type CustomerView = z.infer<typeof CustomerView>;
 export const ContactInput = z.strictObject({
   personId: z.uuid(),
   buyingRole: BuyingRole,
-  jobTitle: z.string().trim().min(1).max(200).optional(),
+  jobTitle: SafeText.trim().min(1).max(200).optional(),
 });
 export const ContactView = z
   .object({ id: z.uuid(), organizationId: z.uuid(), personId: z.uuid(), buyingRole: BuyingRole, jobTitle: z.string().nullable(), createdAt: z.string() })

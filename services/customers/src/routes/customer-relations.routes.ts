@@ -1,4 +1,4 @@
-import { ConsentChannel } from '@crm/domain';
+import { ConsentChannel, SafeDateTime, SafeText } from '@crm/domain';
 import { etagOf, IdempotencyKeyHeader, idempotencyScope, onceForKey, PageQuery, pageOf, problemResponses, requestHash, type App } from '@crm/platform';
 import { z } from 'zod';
 import { authorize, dealerScope, withoutForeignCustomerIds } from '../domain/access';
@@ -21,8 +21,8 @@ const MergeBody = z.strictObject({
 });
 const ConsentBody = z.strictObject({
   granted: z.boolean(),
-  source: z.string().trim().min(1).max(100),
-  recordedAt: z.iso.datetime({ offset: true }).optional(),
+  source: SafeText.trim().min(1).max(100),
+  recordedAt: SafeDateTime.optional(),
 });
 const TimelineEntry = z.object({ type: z.string(), source: z.string(), occurredAt: z.string(), data: z.record(z.string(), z.unknown()) });
 

@@ -1,4 +1,4 @@
-import { ExternalId, LifecycleStage, PartyRole, Phone, Email } from '@crm/domain';
+import { ExternalId, LifecycleStage, PartyRole, Phone, Email, SafeText } from '@crm/domain';
 import {
   etagOf,
   IdempotencyKeyHeader,
@@ -23,7 +23,7 @@ export const IdParams = z.object({ id: z.uuid() });
 const tags = ['customers'];
 
 const SearchQuery = PageQuery.extend({
-  q: z.string().trim().min(1).max(200).optional(),
+  q: SafeText.trim().min(1).max(200).optional(),
   email: Email.optional(),
   phone: Phone.optional(),
   externalSystem: ExternalId.shape.system.optional(),

@@ -1,3 +1,4 @@
+import { SafeText } from '@crm/domain';
 import { etagOf, IdempotencyKeyHeader, idempotencyScope, IfMatchHeaders, onceForKey, PageQuery, pageOf, paginate, decodeCursor, problem, problemResponses, Problems, requestHash, requireIfMatch, type App } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -7,9 +8,9 @@ import type { RouteContext } from './route-context';
 
 const DealerInput = z.strictObject({
   code: z.string().trim().regex(/^[A-Za-z0-9._-]{1,50}$/, 'must be 1-50 letters, digits, ".", "_" or "-"'),
-  name: z.string().trim().min(1).max(200),
-  region: z.string().trim().max(100).nullable().optional(),
-  city: z.string().trim().max(100).nullable().optional(),
+  name: SafeText.trim().min(1).max(200),
+  region: SafeText.trim().max(100).nullable().optional(),
+  city: SafeText.trim().max(100).nullable().optional(),
 });
 const Dealer = z
   .object({ id: z.uuid(), code: z.string(), name: z.string(), region: z.string().nullable(), city: z.string().nullable(), version: z.number().int() })
@@ -22,8 +23,8 @@ const AttributeDefinitionInput = z
   .strictObject({
     name: AttributeName,
     type: AttributeType,
-    allowedValues: z.array(z.string().min(1).max(100)).min(1).max(500).optional(),
-    description: z.string().max(500).optional(),
+    allowedValues: z.array(SafeText.min(1).max(100)).min(1).max(500).optional(),
+    description: SafeText.max(500).optional(),
   })
   .refine((d) => (d.type === 'enum') === (d.allowedValues !== undefined), { message: 'allowedValues is required for enum attributes and only for them', path: ['allowedValues'] });
 const AttributeDefinition = z
@@ -33,7 +34,7 @@ const definitionOf = (row: AttributeDefinitionRow): z.infer<typeof AttributeDefi
   name: row.name, type: row.type, allowedValues: row.allowed_values, description: row.description, version: row.version,
 });
 
-const NameCursor = z.object({ key: z.string() });
+const NameCursor = z.object({ key: SafeText });
 
 export function referenceDataRoutes(app: App, context: RouteContext): void {
   const dealerTags = ['dealers'];
@@ -159,7 +160,7 @@ export function referenceDataRoutes(app: App, context: RouteContext): void {
         operationId: 'updateAttributeDefinition',
         tags: attributeTags, summary: 'Change allowed values or description (If-Match required)', params: z.object({ name: AttributeName }),
         headers: IfMatchHeaders,
-        body: z.strictObject({ allowedValues: z.array(z.string().min(1).max(100)).min(1).max(500).optional(), description: z.string().max(500).optional() }),
+        body: z.strictObject({ allowedValues: z.array(SafeText.min(1).max(100)).min(1).max(500).optional(), description: SafeText.max(500).optional() }),
         response: { 200: AttributeDefinition, ...problemResponses(400, 401, 403, 404, 412, 422, 428) },
       },
     },

@@ -1,5 +1,5 @@
 import type { Principal } from '@crm/domain';
-import { problem, type Outbox, type Runtime } from '@crm/platform';
+import { problem, type NdjsonLimits, type Outbox, type Runtime } from '@crm/platform';
 import type { Db } from '../db/customer.repository';
 import type { ItemResult, WriteContext } from '../domain/customer-write.service';
 
@@ -12,6 +12,8 @@ export interface RouteContext {
   trigram: boolean;
   /** Runs `work` in one transaction, then wakes the outbox relay so its events leave at once. */
   write: <T>(work: (trx: Db) => Promise<T>) => Promise<T>;
+  /** Limits of NDJSON streams (line, stream size, line count), from the config. */
+  ndjson: NdjsonLimits;
 }
 
 export const writeContext = (context: RouteContext, principal: Principal): WriteContext => ({

@@ -82,6 +82,8 @@ export interface IngestJobTable {
   rejected: Generated<number>;
   rejected_lines: Json<unknown[]>;
   error: string | null;
+  /** The last line number read from the stream (see the migration of 2026-11-29). */
+  last_line: Generated<number>;
   created_at: Timestamp;
   finished_at: Timestamp | null;
   /** Refreshed while the ingest runs; a stale one means its process died (then `interrupted`). */

@@ -1,10 +1,10 @@
-import { ExternalId, externalIdNamespace, Money, SHARED_NAMESPACE, type Principal } from '@crm/domain';
+import { ExternalId, externalIdNamespace, Money, SafeDateTime, SafeText, SHARED_NAMESPACE, type Principal } from '@crm/domain';
 import { dealerScope, lockForTransaction, valueFreeMessage, type Runtime } from '@crm/platform';
 import { z } from 'zod';
 import { queueRescore } from '../db/rescore-queue.repository';
 import { insertTransactions, knownCustomers, namespacedKey, ratesFor, ScoringLocks, type ScoringDb, type TransactionWrite } from '../db/scoring.repository';
 
-const Label = z.string().trim().min(1).max(200);
+const Label = SafeText.trim().min(1).max(200);
 
 /** One sales transaction as ERP systems and batch jobs post it. */
 export const TransactionInput = z
@@ -12,7 +12,7 @@ export const TransactionInput = z
     sourceSystem: ExternalId.shape.system,
     externalId: ExternalId.shape.id,
     customer: z.union([z.strictObject({ id: z.uuid() }), z.strictObject({ externalId: ExternalId })]),
-    occurredAt: z.iso.datetime({ offset: true }),
+    occurredAt: SafeDateTime,
     type: z.enum(['sale', 'return']),
     /** Never negative: a refund is a `return` of a positive amount. */
     amount: Money,

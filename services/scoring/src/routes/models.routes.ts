@@ -1,3 +1,4 @@
+import { SafeDate } from '@crm/domain';
 import { problem, problemResponses, Problems, type App } from '@crm/platform';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
@@ -48,7 +49,7 @@ export function modelRoutes(app: App, context: ScoringRouteContext): void {
           'Calibration summaries per customer (x = distinct purchase days − 1, t_x, T in the time unit) over the sales up to and including ' +
           'calibrationEnd (a UTC calendar day); Gamma-Gamma on the customers with repeat purchases (mean of the repeat days\' totals). ' +
           'The new version is activated unless `activate` is false. 422 when calibrationEnd lies in the future or before any sale.',
-        body: z.strictObject({ calibrationEnd: z.iso.date(), timeUnit: z.enum(['days', 'weeks']), activate: z.boolean().default(true) }),
+        body: z.strictObject({ calibrationEnd: SafeDate, timeUnit: z.enum(['days', 'weeks']), activate: z.boolean().default(true) }),
         response: { 201: ClvModel, ...problemResponses(400, 401, 403, 422) },
       },
     },

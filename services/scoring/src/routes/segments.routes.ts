@@ -1,3 +1,4 @@
+import { SafeJson, SafeText } from '@crm/domain';
 import {
   authorize,
   decodeCursor,
@@ -51,10 +52,10 @@ const Segment = z
 type Segment = z.infer<typeof Segment>;
 
 const SegmentMember = z.object({ customerId: z.uuid(), enteredAt: z.string() }).meta({ id: 'SegmentMember' });
-const Name = z.string().trim().min(1).max(200);
-const Description = z.string().max(2000).nullable();
-/** Checked by `assertRule`, which answers 422 `invalid-rule` with every error path and reason. */
-const RuleInput = documentedAs(SegmentRule);
+const Name = SafeText.trim().min(1).max(200);
+const Description = SafeText.max(2000).nullable();
+/** Checked by `assertRule`, which answers 422 `invalid-rule` with every error path and reason; only storable text passes here. */
+const RuleInput = documentedAs(SegmentRule, 'input', SafeJson);
 
 type SegmentRow = Selectable<SegmentTable>;
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());

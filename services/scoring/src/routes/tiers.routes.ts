@@ -1,3 +1,4 @@
+import { SafeDateTime, SafeText } from '@crm/domain';
 import { authorize as authorizeRule, decodeCursor, documentedAs, etagOf, IfMatchHeaders, PageQuery, pageOf, paginate, problem, problemResponses, Problems, type AccessRule, type App } from '@crm/platform';
 import { z } from 'zod';
 import { authorize } from '../domain/access';
@@ -100,9 +101,9 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
         summary: 'Set a customer’s tier by hand (admin, sales); applies at once and wins over the rules until it expires',
         params: z.object({ id: z.uuid() }),
         body: z.strictObject({
-          tier: z.string().min(1).max(50),
-          reason: z.string().trim().min(1).max(500),
-          expiresAt: z.iso.datetime({ offset: true }).optional().describe('When the override ends; the next tier assignment then reverts to the rule tier'),
+          tier: SafeText.min(1).max(50),
+          reason: SafeText.trim().min(1).max(500),
+          expiresAt: SafeDateTime.optional().describe('When the override ends; the next tier assignment then reverts to the rule tier'),
         }),
         response: { 200: TierOverride, 308: z.null(), ...problemResponses(400, 401, 403, 404, 422) },
       },

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { dealerScope, decodeCursor, documentedAs, NDJSON, ndjsonChunks, PageQuery, pageOf, paginate, problem, problemResponses, Problems, sendsHeaders, type App } from '@crm/platform';
+import { SafeDateTime, toStorableText } from '@crm/domain';
+import { dealerScope, decodeCursor, documentedAs, NDJSON, ndjsonLimitsOf, ndjsonStopLine, ndjsonWithoutLines, PageQuery, pageOf, paginate, problem, problemResponses, Problems, readNdjsonRequest, sendsHeaders, type App, type NdjsonReader } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { finalSurvivorOf } from '../db/customer-alias.repository';
@@ -27,6 +28,7 @@ const IngestJob = z
     rejected: z.number().int(),
     rejectedLines: z.array(z.object({ line: z.number().int(), reason: z.string() })),
     error: z.string().nullable(),
+    lastLine: z.number().int().describe('the last line number read so far; a job stopped at a limit read nothing after it'),
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
   })
@@ -64,6 +66,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
       return result;
     },
   });
+  const ndjsonLimits = ndjsonLimitsOf(context.config);
 
   app.post(
     '/v1/transactions/batch',
@@ -77,7 +80,8 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
           'JSON: `{ "items": [TransactionInput…] }` → a result per row (inserted, pending — customer not known yet —, duplicate, rejected with the reason). ' +
           '`Content-Type: application/x-ndjson`: one TransactionInput per line → an NDJSON answer: `{ jobId }` at once, `{ progress }` ' +
           'after every chunk of 5,000 lines, `{ jobId, summary }` last; the ingest job (`GET /v1/ingest-jobs/{id}`, also in `Location`) ' +
-          'shows the same progress and keeps the rejected lines with their numbers and reasons.',
+          'shows the same progress and keeps the rejected lines with their numbers and reasons. A stream past its limits (bytes, lines) is ' +
+          'stopped there: the chunks before stay written, the answer ends with `{ jobId, error: problem }` (413) and the job with `lastLine`.',
         consumes: ['application/json', NDJSON],
         ...sendsHeaders({ 200: ['Location'] }),
         body: z.object({ items: z.array(documentedAs(TransactionInput.meta({ id: 'NewTransaction' }))).min(1).max(MAX_JSON_BATCH) }),
@@ -96,6 +100,8 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         return { results, summary: summarise(results) };
       }
       if ((request.headers['content-type'] ?? '').split(';')[0]?.trim() !== 'application/x-ndjson') throw problem(Problems.unsupportedMediaType);
+      const reader = readNdjsonRequest(request, reply, ndjsonLimits);
+      if (!(await reader.hasLines())) throw ndjsonWithoutLines(reader);
       const jobId = context.runtime.newId();
       await context.db
         .insertInto('ingest_job')
@@ -103,7 +109,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         .execute();
       // The answer streams as NDJSON: the job id at once, progress after every chunk, the summary last.
       // Headers and bytes flow while a long ingest runs, so no proxy timeout cuts it off.
-      const lines = async function* (stream: Readable): AsyncGenerator<string> {
+      const lines = async function* (input: NdjsonReader): AsyncGenerator<string> {
         const total = { received: 0, inserted: 0, duplicates: 0, pending: 0, rejected: 0 };
         let kept = 0;
         yield `${JSON.stringify({ jobId })}\n`;
@@ -115,7 +121,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
           recordChunk: async (trx, results) => {
             const rejectedLines = rejectedLinesOf(results).slice(0, Math.max(0, MAX_REJECTED_KEPT - kept));
             kept += rejectedLines.length;
-            await progress(trx, jobId, summarise(results), rejectedLines);
+            await progress(trx, jobId, summarise(results), rejectedLines, results.reduce((last, r) => Math.max(last, r.index + 1), 0));
           },
         };
         try {
@@ -127,7 +133,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
             for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += summary[key];
             yield `${JSON.stringify({ progress: total })}\n`;
           };
-          for await (const chunk of ndjsonChunks(stream, NDJSON_CHUNK)) {
+          for await (const chunk of input.chunks(NDJSON_CHUNK)) {
             const checked = checkChunk(chunk.filter((line): line is { index: number; value: unknown } => 'value' in line), jobIngest);
             checked.refused.push(...chunk.flatMap((line) => ('error' in line ? [{ index: line.index, status: 'rejected' as const, reason: line.error }] : [])));
             const oldest = writing.length >= WRITES_IN_FLIGHT ? writing.shift() : undefined;
@@ -138,8 +144,15 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
             writing.push(write);
           }
           for (let next = writing.shift(); next; next = writing.shift()) yield* finish(next);
-          await context.db.updateTable('ingest_job').set({ status: 'succeeded', finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
+          // Stopped at a limit: the chunks before stay committed; the job says after which line it stopped.
+          const { stopped } = input;
+          await context.db
+            .updateTable('ingest_job')
+            .set({ status: stopped ? 'failed' : 'succeeded', error: stopped?.detail ?? null, last_line: stopped?.afterLine ?? input.linesRead, finished_at: context.runtime.now().toISOString() })
+            .where('id', '=', jobId)
+            .execute();
           yield `${JSON.stringify({ jobId, summary: total })}\n`;
+          if (stopped) yield ndjsonStopLine(stopped, { jobId });
         } catch (error) {
           const message = String(error instanceof Error ? error.message : error);
           await context.db.updateTable('ingest_job').set({ status: 'failed', error: message, finished_at: context.runtime.now().toISOString() }).where('id', '=', jobId).execute();
@@ -150,7 +163,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         }
       };
       // Streams bypass response serialization; the schema documents the JSON form.
-      return reply.header('location', `/v1/ingest-jobs/${jobId}`).type('application/x-ndjson').send(Readable.from(lines(body)) as never);
+      return reply.header('location', `/v1/ingest-jobs/${jobId}`).type('application/x-ndjson').send(Readable.from(lines(reader)) as never);
     },
   );
 
@@ -172,6 +185,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         rejected: job.rejected,
         rejectedLines: job.rejected_lines as { line: number; reason: string }[],
         error: job.error,
+        lastLine: job.last_line,
         createdAt: new Date(job.created_at).toISOString(),
         finishedAt: job.finished_at ? new Date(job.finished_at).toISOString() : null,
       };
@@ -191,7 +205,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
     },
     async (request) => {
       authorize(request.principal, 'read');
-      const after = decodeCursor(request.query.cursor, z.object({ at: z.string(), id: z.uuid() }));
+      const after = decodeCursor(request.query.cursor, z.object({ at: SafeDateTime, id: z.uuid() }));
       const scope = dealerScope(request.principal);
       let query = context.db.selectFrom('transaction').selectAll();
       // A dealer sees the rows of its customers (by their current assignment); someone else's customerId is an empty page.
@@ -230,10 +244,10 @@ function rejectedLinesOf(results: RowResult[]): { line: number; reason: string }
   return results
     .filter((r) => r.status === 'rejected')
     .sort((a, b) => a.index - b.index)
-    .map((r) => ({ line: r.index + 1, reason: r.reason ?? '' }));
+    .map((r) => ({ line: r.index + 1, reason: toStorableText(r.reason ?? '') }));
 }
 
-async function progress(db: ScoringDb, jobId: string, summary: z.infer<typeof IngestSummary>, rejectedLines: { line: number; reason: string }[]) {
+async function progress(db: ScoringDb, jobId: string, summary: z.infer<typeof IngestSummary>, rejectedLines: { line: number; reason: string }[], lastLine: number) {
   await db
     .updateTable('ingest_job')
     .set((eb) => ({
@@ -243,6 +257,7 @@ async function progress(db: ScoringDb, jobId: string, summary: z.infer<typeof In
       pending: eb('pending', '+', summary.pending),
       rejected: eb('rejected', '+', summary.rejected),
       rejected_lines: sql`rejected_lines || ${JSON.stringify(rejectedLines)}::jsonb`,
+      last_line: sql`greatest(last_line, ${lastLine}::integer)`,
     }))
     .where('id', '=', jobId)
     .execute();

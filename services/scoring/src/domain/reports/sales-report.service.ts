@@ -1,5 +1,5 @@
 import { dealerScope, problem, Problems } from '@crm/platform';
-import type { Principal } from '@crm/domain';
+import { SafeDate, type Principal } from '@crm/domain';
 import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { ScoringDb } from '../../db/scoring.repository';
@@ -32,8 +32,8 @@ export const SalesReportQuery = z
       .pipe(z.array(z.enum(Object.keys(DIMENSIONS) as [Dimension, ...Dimension[]])).min(1).max(4))
       .refine((dims) => new Set(dims).size === dims.length, 'names a dimension twice')
       .refine((dims) => dims.filter((d) => TIME_DIMENSIONS.includes(d)).length <= 1, 'takes at most one of day, week, month'),
-    from: z.iso.date(),
-    to: z.iso.date(),
+    from: SafeDate,
+    to: SafeDate,
   })
   .refine((q) => q.from < q.to, { message: 'must be after from (from is inclusive, to exclusive)', path: ['to'] });
 export type SalesReportQuery = z.infer<typeof SalesReportQuery>;

@@ -1,9 +1,10 @@
+import { isStorableText, SafeDate, UNSTORABLE_TEXT_MESSAGE } from '@crm/domain';
 import type { FieldError } from '@crm/platform';
 import { z } from 'zod';
 import { fieldDefinition, OPERATORS_BY_TYPE, type FieldDefinition } from './field.catalog';
 import { OPERATORS, RULE_LIMITS, type Comparison, type Operator, type Purchase, type Rule, type Scalar } from './rule.model';
 import { invalidRule, type Validated } from './rule.problems';
-import { hasNul, isPlainObject, joinPath, zodErrors } from './validation.helpers';
+import { isPlainObject, joinPath, zodErrors } from './validation.helpers';
 
 export interface ParseRuleOptions {
   /** Known tier names; when given, a tier value that is not among them is an error. */
@@ -26,7 +27,7 @@ const BoughtShape = z.strictObject({
         .string({ error: 'must be a string' })
         .min(1, 'must not be empty')
         .max(RULE_LIMITS.maxStringLength, `must be at most ${RULE_LIMITS.maxStringLength} characters`)
-        .refine((category) => !hasNul(category), 'must not contain NUL characters')
+        .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE)
         .optional(),
       withinDays: z
         .int({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a whole number of days') })
@@ -37,7 +38,7 @@ const BoughtShape = z.strictObject({
     { error: 'must be an object {category?, withinDays, minCount?}' },
   ),
 });
-const IsoDate = z.iso.date();
+const IsoDate = SafeDate;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Walk {
@@ -220,7 +221,7 @@ function scalarError(name: string, definition: FieldDefinition, value: unknown, 
     case 'string':
       if (typeof value !== 'string' || value.length === 0) return `must be a non-empty string ${forField}`;
       if (value.length > RULE_LIMITS.maxStringLength) return `must be at most ${RULE_LIMITS.maxStringLength} characters ${forField}`;
-      if (hasNul(value)) return `must not contain NUL characters ${forField}`;
+      if (!isStorableText(value)) return `${UNSTORABLE_TEXT_MESSAGE} ${forField}`;
       if (definition.pattern && !definition.pattern.regex.test(value)) return `must look like ${definition.pattern.example} ${forField}`;
       return undefined;
     case 'enum':
@@ -228,7 +229,7 @@ function scalarError(name: string, definition: FieldDefinition, value: unknown, 
     case 'uuid':
       return typeof value === 'string' && UUID.test(value) ? undefined : `must be a UUID ${forField}`;
     case 'tier':
-      if (typeof value !== 'string' || value.length === 0 || value.length > RULE_LIMITS.maxStringLength || hasNul(value)) return `must be a tier name ${forField}`;
+      if (typeof value !== 'string' || value.length === 0 || value.length > RULE_LIMITS.maxStringLength || !isStorableText(value)) return `must be a tier name ${forField}`;
       if (tiers && !tiers.has(value)) return `unknown tier "${value}"; the tiers are ${[...tiers].join(', ') || '(none)'}`;
       return undefined;
     case 'boolean':

@@ -1,10 +1,11 @@
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '@crm/domain';
 import type { FieldError } from '@crm/platform';
 import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { FIELD_CATALOG, RELATIONS, TIER_FIELDS, type FieldDefinition, type FieldName } from './field.catalog';
 import type { Rule } from './rule.model';
 import { invalidTierSet, type Validated } from './rule.problems';
-import { hasNul, joinPath, zodErrors } from './validation.helpers';
+import { joinPath, zodErrors } from './validation.helpers';
 
 /**
  * Tiers: admin-managed, ordered by rank (1 = top). Arbitrary rules cannot be checked for overlaps and
@@ -55,7 +56,7 @@ const TierSetShape = z
         .string({ error: 'must be a string' })
         .regex(/^\S(.*\S)?$/, 'must be a non-empty name without surrounding spaces')
         .max(TIER_LIMITS.maxNameLength, `must be at most ${TIER_LIMITS.maxNameLength} characters`)
-        .refine((name) => !hasNul(name), 'must not contain NUL characters'),
+        .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE),
       rank: z.int({ error: 'must be a whole number' }).min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
       rule: z.strictObject({
         field: z.string({ error: 'must be a field name' }),

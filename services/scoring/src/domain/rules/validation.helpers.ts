@@ -23,6 +23,3 @@ export function zodErrors(error: z.ZodError, base: string): FieldError[] {
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** PostgreSQL text cannot hold NUL: such a value would fail at query time instead of validation. */
-export const hasNul = (text: string): boolean => text.includes('\u0000');
