@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { InjectOptions } from 'light-my-request';
 import { sql } from 'kysely';
-import { as, erp, startCustomers, type Harness } from './harness';
+import { signPrincipal } from '@crm/platform';
+import { as, erp, SECRET, startCustomers, type Harness } from './harness';
 
 // Small limits, so a test can pass them: lines of exactly LINE bytes (newline included).
 const LINE = 200;
@@ -78,7 +79,7 @@ describe('NDJSON limits of the customers batch', () => {
     const piece = Buffer.from(Array.from({ length: 300 }, (_, i) => line(`ENDLESS-${String(i).padStart(5, '0')}`)).join(''));
     let written = 0;
     const outcome = await new Promise<{ body: string; written: number; closedAfterMs: number }>((resolve, reject) => {
-      const upload = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/customers/batch', headers: as(erp, { 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' }) });
+      const upload = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/customers/batch', headers: { ...signPrincipal(erp, SECRET, { method: 'POST', url: '/v1/customers/batch' }), 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' } });
       let body = '';
       let answeredAt = 0;
       upload.on('error', () => undefined); // the server ends the connection while the upload still sends: expected

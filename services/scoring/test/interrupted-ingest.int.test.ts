@@ -5,10 +5,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { CustomerEvents } from '@crm/domain';
-import { cloudEventOf, createKafkaBus, createLogger, openDatabase, systemRuntime } from '@crm/platform';
+import { cloudEventOf, createKafkaBus, createLogger, openDatabase, signPrincipal, systemRuntime } from '@crm/platform';
 import { createTestDatabase, eventually, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
 import { sql, type Kysely } from 'kysely';
-import { as, batchJob, SECRET, snapshot } from './harness';
+import { batchJob, SECRET, snapshot } from './harness';
 
 /**
  * The scoring service as its own process, killed with SIGKILL in the middle of an NDJSON ingest and
@@ -99,7 +99,7 @@ it('marks an NDJSON ingest killed mid-stream interrupted with exactly the commit
   // An endless stream, written as fast as the service reads it; the process dies while chunks are being written.
   const request = http.request(`${first.url}/v1/transactions/batch`, {
     method: 'POST',
-    headers: { ...as(batchJob), 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' },
+    headers: { ...signPrincipal(batchJob, SECRET, { method: 'POST', url: '/v1/transactions/batch' }), 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' },
   });
   request.on('error', () => undefined);
   request.on('response', (response) => response.on('error', () => undefined).resume());
@@ -131,7 +131,8 @@ it('marks an NDJSON ingest killed mid-stream interrupted with exactly the commit
     const interrupted = await eventually(
       'the job marked interrupted',
       async () => {
-        const response = await fetch(`${second.url}/v1/ingest-jobs/${job?.id}`, { headers: as(batchJob) });
+        const path = `/v1/ingest-jobs/${job?.id}`;
+        const response = await fetch(`${second.url}${path}`, { headers: signPrincipal(batchJob, SECRET, { method: 'GET', url: path }) });
         const body = (await response.json()) as { status: string; error: string | null; received: number; inserted: number; pending: number; duplicates: number; rejected: number; finishedAt: string | null };
         return body.status === 'running' ? undefined : body;
       },
