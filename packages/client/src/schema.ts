@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Register an API client
-         * @description Returns its API key, client id and client secret. The key and the secret are shown only here: store them.
+         * @description Returns its API key, client id and client secret. The key and the secret are shown only here: store them. A dealer client must name an existing dealer (422 `unknown-dealer` otherwise; the customers service is asked).
          */
         post: operations["createApiClient"];
         delete?: never;
@@ -131,7 +131,7 @@ export interface paths {
         put?: never;
         /**
          * Upsert up to 5000 customers (JSON), or any number as an NDJSON stream
-         * @description JSON: `{ "items": [CustomerBatchItem…] }` → per-item results. `Content-Type: application/x-ndjson`: one CustomerBatchItem per line → an NDJSON stream of per-line results (`index` = line number − 1), then `{ "summary": … }`. Each item is checked on its own: a bad item gets an error result and never blocks or half-writes the others.
+         * @description JSON: `{ "items": [CustomerBatchItem…] }` → per-item results. `Content-Type: application/x-ndjson`: one CustomerBatchItem per line → an NDJSON stream of per-line results (`index` = line number − 1), then `{ "summary": … }`. Each item is checked on its own: a bad item gets an error result and never blocks or half-writes the others. A stream past its limits (bytes, lines) is stopped there: the lines before stay written and the answer ends with `{ "error": problem }` (413).
          */
         post: operations["upsertCustomersBatch"];
         delete?: never;
@@ -238,7 +238,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Everything held on the customer (GDPR access request) */
+        /**
+         * Everything held on the customer, by every service (GDPR access request)
+         * @description One document: the customers service's record and, under `services`, each other service's data on the person. A merged id answers 308 to the survivor's export. When a service cannot deliver its part the answer is 502/503/504 problem+json naming it (`upstream`), never a partial export.
+         */
         get: operations["exportCustomer"];
         put?: never;
         post?: never;
@@ -274,7 +277,7 @@ export interface paths {
         };
         /**
          * A customer's scores: RFM, historical and predicted value, needs, quadrant, tier
-         * @description A dealer sees only its own customers (others are 404).
+         * @description A dealer sees only its own customers (others are 404). A merged-away id answers 308 to its survivor.
          */
         get: operations["getCustomerScores"];
         put?: never;
@@ -436,7 +439,7 @@ export interface paths {
         };
         /**
          * Sales by any combination of dealer, channel, category, product, region, tier and day/week/month
-         * @description Revenue is sales minus returns in the base currency; `from` is inclusive, `to` exclusive (UTC dates). A dealer sees its own sales only.
+         * @description Revenue is sales minus returns in the base currency; `from` is inclusive, `to` exclusive (UTC dates). A dealer sees the sales of its customers only (by their current assignment).
          */
         get: operations["getSalesReport"];
         put?: never;
@@ -655,7 +658,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Transactions, newest first; a dealer sees only its own */
+        /** Transactions, newest first; a dealer sees only those of its customers */
         get: operations["listTransactions"];
         put?: never;
         post?: never;
@@ -676,7 +679,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest up to 10000 transactions (JSON), or any number as an NDJSON stream
-         * @description JSON: `{ "items": [TransactionInput…] }` → a result per row (inserted, pending — customer not known yet —, duplicate, rejected with the reason). `Content-Type: application/x-ndjson`: one TransactionInput per line → an NDJSON answer: `{ jobId }` at once, `{ progress }` after every chunk of 5,000 lines, `{ jobId, summary }` last; the ingest job (`GET /v1/ingest-jobs/{id}`, also in `Location`) shows the same progress and keeps the rejected lines with their numbers and reasons.
+         * @description JSON: `{ "items": [TransactionInput…] }` → a result per row (inserted, pending — customer not known yet —, duplicate, rejected with the reason). `Content-Type: application/x-ndjson`: one TransactionInput per line → an NDJSON answer: `{ jobId }` at once, `{ progress }` after every chunk of 5,000 lines, `{ jobId, summary }` last; the ingest job (`GET /v1/ingest-jobs/{id}`, also in `Location`) shows the same progress and keeps the rejected lines with their numbers and reasons. A stream past its limits (bytes, lines) is stopped there: the chunks before stay written, the answer ends with `{ jobId, error: problem }` (413) and the job with `lastLine`.
          */
         post: operations["ingestTransactions"];
         delete?: never;
@@ -827,6 +830,8 @@ export interface components {
             externalIds: {
                 system: string;
                 id: string;
+                /** @description `shared` (staff and integrations) or `dealer:<dealerId>` (written by that dealer) */
+                namespace?: string;
             }[];
             consents: {
                 [key: string]: {
@@ -880,6 +885,20 @@ export interface components {
                     system: string;
                     id: string;
                 }[];
+            };
+        };
+        CustomerExport: {
+            /** Format: date-time */
+            exportedAt: string;
+            /** @description The customers service's record: profile, identifiers, contacts, consent history, timeline */
+            customer: {
+                [key: string]: unknown;
+            };
+            /** @description Every other service that holds data on the person, by service name (scoring: transactions, scores, tier history and override, segments) */
+            services: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
             };
         };
         CustomerScores: {
@@ -937,8 +956,11 @@ export interface components {
         IngestJob: {
             /** Format: uuid */
             id: string;
-            /** @enum {string} */
-            status: "running" | "succeeded" | "failed";
+            /**
+             * @description interrupted: its process stopped mid-stream; the counters show what was committed
+             * @enum {string}
+             */
+            status: "running" | "succeeded" | "failed" | "interrupted";
             received: number;
             inserted: number;
             duplicates: number;
@@ -949,6 +971,8 @@ export interface components {
                 reason: string;
             }[];
             error: string | null;
+            /** @description the last line number read so far; a job stopped at a limit read nothing after it */
+            lastLine: number;
             createdAt: string;
             finishedAt: string | null;
         };
@@ -1030,8 +1054,11 @@ export interface components {
         ScoringRun: {
             /** Format: uuid */
             id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed";
+            /**
+             * @description interrupted: its process stopped before it finished (found by its stale heartbeat)
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "interrupted";
             trigger: string;
             /** @description what a running run is doing: scores → tiers → segments */
             step: ("scores" | "tiers" | "segments") | null;
@@ -1168,6 +1195,8 @@ export interface components {
             id: string;
             sourceSystem: string;
             externalId: string;
+            /** @description where (sourceSystem, externalId) is unique: `shared` (staff, integrations) or `dealer:<dealerId>` (ADR 0008) */
+            namespace: string;
             customerId: string | null;
             occurredAt: string;
             /** @enum {string} */
@@ -1417,6 +1446,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upstream service did not answer (problem details) */
+            502: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3109,9 +3147,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CustomerExport"];
                 };
             };
             /** @description Permanent Redirect: the resource lives under the id in `Location` */
@@ -3179,11 +3215,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The upstream service did not answer (problem details) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The service is not ready (problem details) */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description HTTP 504 */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3332,6 +3386,15 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerScores"];
                 };
             };
+            /** @description Permanent Redirect: the resource lives under the id in `Location` */
+            308: {
+                headers: {
+                    /** @description Where the created resource (or the started job) is */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid (problem details) */
             400: {
                 headers: {
@@ -3417,6 +3480,15 @@ export interface operations {
                         nextCursor: string | null;
                     };
                 };
+            };
+            /** @description Permanent Redirect: the resource lives under the id in `Location` */
+            308: {
+                headers: {
+                    /** @description Where the created resource (or the started job) is */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is not valid (problem details) */
             400: {
@@ -3510,6 +3582,15 @@ export interface operations {
                     "application/json": components["schemas"]["TierOverride"];
                 };
             };
+            /** @description Permanent Redirect: the resource lives under the id in `Location` */
+            308: {
+                headers: {
+                    /** @description Where the created resource (or the started job) is */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid (problem details) */
             400: {
                 headers: {
@@ -3593,6 +3674,15 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Permanent Redirect: the resource lives under the id in `Location` */
+            308: {
+                headers: {
+                    /** @description Where the created resource (or the started job) is */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
