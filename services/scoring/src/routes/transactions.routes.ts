@@ -183,7 +183,8 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         duplicates: job.duplicates,
         pending: job.pending,
         rejected: job.rejected,
-        rejectedLines: job.rejected_lines as { line: number; reason: string }[],
+        // Chunks are written side by side and commit in any order: their rejected lines are shown in line order.
+        rejectedLines: (job.rejected_lines as { line: number; reason: string }[]).sort((a, b) => a.line - b.line),
         error: job.error,
         lastLine: job.last_line,
         createdAt: new Date(job.created_at).toISOString(),
