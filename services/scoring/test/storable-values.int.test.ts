@@ -66,7 +66,7 @@ describe('values PostgreSQL refuses, in transactions', () => {
     expect(job.rejectedLines.map((l) => l.line)).toEqual([...Object.keys(bad).map((i) => Number(i) + 1), 5_001, 5_002]);
     for (const line of job.rejectedLines.slice(0, 8)) expect(line.reason).toMatch(bad[line.line - 1]![1]);
     expect(job.rejectedLines[8]!.reason).toMatch(/not valid JSON/);
-    expect(job.rejectedLines[9]!.reason).toMatch(/key/i);
+    expect(job.rejectedLines[9]!.reason).toMatch(/unknown field/) // the key itself is never echoed (rejection reasons are kept);
     expect(job.rejectedLines.every((l) => !l.reason.includes('\u0000'))).toBe(true);
     expect(await count('N-')).toBe(4_992);
   }, 120_000);
