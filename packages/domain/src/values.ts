@@ -109,7 +109,7 @@ export const Phone = z.string().trim().max(32).transform((input, ctx) => {
 export type Phone = z.infer<typeof Phone>;
 
 export const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code');
-export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
+export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code in capitals, e.g. CNY or USD');
 
 export const Address = z.strictObject({
   kind: z.enum(['billing', 'shipping', 'home', 'work', 'other']).default('other'),

@@ -138,7 +138,7 @@ function toProblem(error: FastifyError): ProblemError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem(Problems.payloadTooLarge, error.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return problem(Problems.unsupportedMediaType, error.message);
+      return problem(Problems.unsupportedMediaType, 'send the body as application/json (the batch routes also take application/x-ndjson)');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
     case 'FST_ERR_BAD_URL':
       return problem(Problems.malformedRequest, error.message);
@@ -201,6 +201,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     return (data: unknown) => (data instanceof Readable ? { value: data } : validate(data));
   });
   app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
+  // JSON sent as text/plain is a client mistake: a 415 that names what to send, not "expected object".
+  app.removeContentTypeParser('text/plain');
+  // Common HTTP clients send `content-type: application/json` on a DELETE without a body: no body there is
+  // no body, not malformed JSON (a content type with nothing to describe is dropped before parsing).
+  app.addHook('onRequest', async (request) => {
+    const { headers } = request;
+    const bodiless = headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0');
+    if (request.method === 'DELETE' && bodiless) delete headers['content-type'];
+  });
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(swagger, {

@@ -61,7 +61,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     description: DESCRIPTION,
     logger,
     limits: deps.limits,
-    readiness: [{ name: 'database', check: () => pingDatabase(deps.db) }],
+    // Ready means able to serve: its database, and every upstream it routes to answering at all (their
+    // liveness, not their readiness: an upstream reports its own dependencies).
+    readiness: [
+      { name: 'database', check: () => pingDatabase(deps.db) },
+      ...upstreams.map((upstream) => ({ name: `upstream ${upstream.name} (${upstream.url})`, check: () => upstreamAnswers(upstream.url) })),
+    ],
   });
   // Before authentication, which counts the callers it refuses; the limits apply to the routes registered after.
   const rejectedCallers = await registerRateLimits(app, {
@@ -95,4 +100,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   // Its idempotency keys hold sealed credentials of created API clients: kept no longer than a retry needs.
   const retention = startRetention(deps, { db, schema: GATEWAY_SCHEMA });
   return { app, stop: () => retention.stop() };
+}
+
+/** Resolves when the upstream answers its liveness probe; the reason otherwise. */
+async function upstreamAnswers(url: string): Promise<void> {
+  const response = await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(2000) });
+  if (!response.ok) throw new Error(`answered ${response.status}`);
 }

@@ -94,9 +94,21 @@ describe('bearer authentication', () => {
     expectProblem(await h.inject({ method: 'GET', url: '/v1/nothing-here', headers: asAdmin }), 404, 'urn:crm:problem:not-found');
   });
 
-  it.each(['/openapi.json', '/docs', '/health/live', '/health/ready', '/metrics'])('serves %s without credentials', async (url) => {
+  it.each(['/openapi.json', '/docs', '/health/live', '/metrics'])('serves %s without credentials', async (url) => {
     const response = await h.inject({ method: 'GET', url });
     expect(response.statusCode).toBe(200);
+  });
+
+  it('serves /health/ready without credentials, naming every upstream it cannot reach', async () => {
+    // This harness runs no upstream services: the gateway is not ready to serve their routes, and says why.
+    const response = await h.inject({ method: 'GET', url: '/health/ready' });
+    expect(response.statusCode).toBe(503);
+    const checks = response.json<{ checks: { name: string; ok: boolean }[] }>().checks;
+    expect(checks.find((c) => c.name === 'database')?.ok).toBe(true);
+    expect(checks.filter((c) => c.name.startsWith('upstream ')).map((c) => [c.name.split(' ')[1], c.ok])).toEqual([
+      ['customers', false],
+      ['scoring', false],
+    ]);
   });
 });
 
