@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { customersService } from '@crm/customers';
-import { gatewayService } from '@crm/gateway';
-import { scoringService } from '@crm/scoring';
-import { baseConfigSchema, createLogger, loadConfig, runServices } from '@crm/platform';
-import { createTestDatabase, eventually, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import { eventually } from '@crm/testkit';
+import { ADMIN, startSuite, type RunningSuite } from './harness';
 
 /**
  * Dealer write isolation through the gateway (issue 7 §1.1–1.4, ADR 0008): dealer A and dealer B with
  * API keys, an ERP integration key and the admin, on real PostgreSQL, real Kafka and real HTTP.
  */
-let database: TestDatabase;
-let suite: Awaited<ReturnType<typeof runServices>>;
+let suite: RunningSuite;
 let api: string;
-const ADMIN = { authorization: 'Bearer crm-dev-admin-key' };
 type Headers = Record<string, string>;
 
 const call = async (method: string, url: string, headers: Headers, body?: unknown) => {
@@ -61,25 +56,8 @@ let customerA: string;
 let customerB: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const [port, customersPort, scoringPort] = [await freePort(), await freePort(), await freePort()];
-  const env = {
-    PORT: String(port),
-    CUSTOMERS_PORT: String(customersPort),
-    CUSTOMERS_URL: `http://127.0.0.1:${customersPort}`,
-    SCORING_PORT: String(scoringPort),
-    SCORING_URL: `http://127.0.0.1:${scoringPort}`,
-  };
-  const config = loadConfig(baseConfigSchema, {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: testKafkaBrokers().join(','),
-    KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-  });
-  Object.assign(process.env, env);
-  suite = await runServices([customersService, scoringService, gatewayService], { config, logger: createLogger({ name: 'suite-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' }), env });
-  api = `http://127.0.0.1:${port}`;
+  suite = await startSuite('dealer-isolation-test');
+  api = suite.api;
 
   dealerA = (await call('POST', '/v1/dealers', ADMIN, { code: 'DA-01', name: 'Dealer A' })).body.id;
   dealerB = (await call('POST', '/v1/dealers', ADMIN, { code: 'DB-01', name: 'Dealer B' })).body.id;
@@ -102,10 +80,7 @@ beforeAll(async () => {
     60_000,
   );
 }, 120_000);
-afterAll(async () => {
-  await suite?.close();
-  await database?.drop();
-});
+afterAll(() => suite?.close());
 
 /** What another dealer's calls must never move: B's customer, its transactions and its scores. */
 const stateOfB = async () => ({

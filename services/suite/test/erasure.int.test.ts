@@ -1,9 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { customersService } from '@crm/customers';
-import { gatewayService } from '@crm/gateway';
-import { scoringService } from '@crm/scoring';
-import { baseConfigSchema, createKafkaBus, createLogger, loadConfig, openDatabase, runServices, type MessageBus } from '@crm/platform';
-import { createTestDatabase, eventually, freePort, readEveryTopic, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import { createKafkaBus, createLogger, openDatabase, type MessageBus } from '@crm/platform';
+import { eventually, readEveryTopic, testKafkaBrokers } from '@crm/testkit';
+import { ADMIN, callJson, startSuite, type RunningSuite } from './harness';
 import { sql, type Kysely } from 'kysely';
 
 /**
@@ -13,56 +11,25 @@ import { sql, type Kysely } from 'kysely';
  * is erased through the gateway, and then no table of any schema and no message on any topic holds their
  * name, e-mail, phone or street.
  */
-let database: TestDatabase;
-let suite: Awaited<ReturnType<typeof runServices>>;
+let suite: RunningSuite;
 let db: Kysely<unknown>;
 let bus: MessageBus;
 let api: string;
 let topicPrefix: string;
-const ADMIN = { authorization: 'Bearer crm-dev-admin-key' };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const [port, customersPort, scoringPort] = [await freePort(), await freePort(), await freePort()];
-  const env = {
-    PORT: String(port),
-    CUSTOMERS_PORT: String(customersPort),
-    CUSTOMERS_URL: `http://127.0.0.1:${customersPort}`,
-    SCORING_PORT: String(scoringPort),
-    SCORING_URL: `http://127.0.0.1:${scoringPort}`,
-  };
-  topicPrefix = uniqueTopicPrefix();
-  const config = loadConfig(baseConfigSchema, {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: testKafkaBrokers().join(','),
-    KAFKA_TOPIC_PREFIX: topicPrefix,
-  });
-  Object.assign(process.env, env);
-  const logger = createLogger({ name: 'erasure-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  suite = await runServices([customersService, scoringService, gatewayService], { config, logger, env });
-  api = `http://127.0.0.1:${port}`;
-  db = openDatabase({ kind: 'postgres', url: database.url, poolSize: 2 });
-  bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'erasure-test', topicPrefix, logger });
+  suite = await startSuite('erasure-test');
+  ({ api, topicPrefix } = suite);
+  db = openDatabase({ kind: 'postgres', url: suite.database.url, poolSize: 2 });
+  bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'erasure-test', topicPrefix, logger: createLogger({ name: 'erasure-test', level: 'silent' }) });
 });
 afterAll(async () => {
   await bus?.close();
   await db?.destroy();
   await suite?.close();
-  await database?.drop();
 });
 
-const call = async (method: string, url: string, headers: Record<string, string>, body?: unknown) => {
-  const response = await fetch(`${api}${url}`, {
-    method,
-    redirect: 'manual',
-    headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined };
-};
+const call = (method: string, url: string, headers: Record<string, string>, body?: unknown) => callJson(api, method, url, headers, body);
 
 const tag = randomBytes(4).toString('hex');
 const person = {

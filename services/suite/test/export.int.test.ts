@@ -1,48 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { customersService } from '@crm/customers';
-import { gatewayService } from '@crm/gateway';
-import { scoringService } from '@crm/scoring';
-import { baseConfigSchema, createLogger, DEV_INTERNAL_SECRET, loadConfig, runServices, signPrincipal } from '@crm/platform';
-import { createTestDatabase, eventually, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import { DEV_INTERNAL_SECRET, signPrincipal } from '@crm/platform';
+import { eventually } from '@crm/testkit';
+import { ADMIN, callJson, startSuite, type RunningSuite } from './harness';
 
 /** `GET /v1/customers/{id}/export` is everything held: the customers record and scoring's section, on the real services. */
-let database: TestDatabase;
-let suite: Awaited<ReturnType<typeof runServices>>;
+let suite: RunningSuite;
 let api: string;
 let scoringUrl: string;
-const ADMIN = { authorization: 'Bearer crm-dev-admin-key' };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const [port, customersPort, scoringPort] = [await freePort(), await freePort(), await freePort()];
-  scoringUrl = `http://127.0.0.1:${scoringPort}`;
-  const env = { PORT: String(port), CUSTOMERS_PORT: String(customersPort), CUSTOMERS_URL: `http://127.0.0.1:${customersPort}`, SCORING_PORT: String(scoringPort), SCORING_URL: scoringUrl };
-  const config = loadConfig(baseConfigSchema, {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: testKafkaBrokers().join(','),
-    KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-  });
-  Object.assign(process.env, env);
-  suite = await runServices([customersService, scoringService, gatewayService], { config, logger: createLogger({ name: 'export-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' }), env });
-  api = `http://127.0.0.1:${port}`;
+  suite = await startSuite('export-test');
+  ({ api, scoringUrl } = suite);
 });
-afterAll(async () => {
-  await suite?.close();
-  await database?.drop();
-});
+afterAll(() => suite?.close());
 
-const call = async (method: string, url: string, headers: Record<string, string>, body?: unknown, base = api) => {
-  const response = await fetch(`${base}${url}`, {
-    method,
-    redirect: 'manual',
-    headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-};
+const call = (method: string, url: string, headers: Record<string, string>, body?: unknown, base = api) => callJson(base, method, url, headers, body);
 
 describe('the export through the gateway', () => {
   it("holds the customers record and scoring's transactions, scores, tier history, override and segments; dealer-scoped", async () => {

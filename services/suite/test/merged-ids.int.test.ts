@@ -1,37 +1,18 @@
-import { customersService } from '@crm/customers';
-import { gatewayService } from '@crm/gateway';
-import { scoringService } from '@crm/scoring';
-import { baseConfigSchema, createLogger, loadConfig, runServices } from '@crm/platform';
-import { createTestDatabase, eventually, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import { eventually } from '@crm/testkit';
+import { ADMIN, startSuite, type RunningSuite } from './harness';
 
 /**
  * Merged ids keep working end to end: customers merges, the merge travels over Kafka to scoring, and
  * sales posted by the merged-away id or its external id (before and after the merge) count for the survivor.
  */
-let database: TestDatabase;
-let suite: Awaited<ReturnType<typeof runServices>>;
+let suite: RunningSuite;
 let api: string;
-const ADMIN = { authorization: 'Bearer crm-dev-admin-key' };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const [port, customersPort, scoringPort] = [await freePort(), await freePort(), await freePort()];
-  const env = { PORT: String(port), CUSTOMERS_PORT: String(customersPort), CUSTOMERS_URL: `http://127.0.0.1:${customersPort}`, SCORING_PORT: String(scoringPort), SCORING_URL: `http://127.0.0.1:${scoringPort}` };
-  const config = loadConfig(baseConfigSchema, {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: testKafkaBrokers().join(','),
-    KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-  });
-  Object.assign(process.env, env);
-  suite = await runServices([customersService, scoringService, gatewayService], { config, logger: createLogger({ name: 'merged-ids-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' }), env });
-  api = `http://127.0.0.1:${port}`;
+  suite = await startSuite('merged-ids-test');
+  api = suite.api;
 });
-afterAll(async () => {
-  await suite?.close();
-  await database?.drop();
-});
+afterAll(() => suite?.close());
 
 const call = async (method: string, url: string, body?: unknown, redirect: 'manual' | 'follow' = 'manual') => {
   const response = await fetch(`${api}${url}`, {

@@ -1,37 +1,16 @@
 import { request as httpRequest } from 'node:http';
-import { customersService } from '@crm/customers';
-import { gatewayService } from '@crm/gateway';
-import { scoringService } from '@crm/scoring';
-import { baseConfigSchema, createLogger, loadConfig, runServices } from '@crm/platform';
-import { createTestDatabase, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import { ADMIN, startSuite, type RunningSuite } from './harness';
 
 /** NDJSON limits and values PostgreSQL refuses, through the gateway as clients meet them (real HTTP between all). */
 const MAX_STREAM_BYTES = 256 * 1024;
-let database: TestDatabase;
-let suite: Awaited<ReturnType<typeof runServices>>;
+let suite: RunningSuite;
 let port: number;
-const ADMIN = { authorization: 'Bearer crm-dev-admin-key' };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const [gatewayPort, customersPort, scoringPort] = [await freePort(), await freePort(), await freePort()];
-  port = gatewayPort;
-  const env = { PORT: String(port), CUSTOMERS_PORT: String(customersPort), CUSTOMERS_URL: `http://127.0.0.1:${customersPort}`, SCORING_PORT: String(scoringPort), SCORING_URL: `http://127.0.0.1:${scoringPort}` };
-  const config = loadConfig(baseConfigSchema, {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: testKafkaBrokers().join(','),
-    KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-    NDJSON_MAX_STREAM_BYTES: String(MAX_STREAM_BYTES),
-  });
-  Object.assign(process.env, env);
-  suite = await runServices([customersService, scoringService, gatewayService], { config, logger: createLogger({ name: 'suite-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' }), env });
+  suite = await startSuite('ndjson-test', { NDJSON_MAX_STREAM_BYTES: String(MAX_STREAM_BYTES) });
+  port = suite.port;
 });
-afterAll(async () => {
-  await suite?.close();
-  await database?.drop();
-});
+afterAll(() => suite?.close());
 
 /** A POST whose body is sent in pieces without a Content-Length (chunked), as a batch job streams a file. */
 function post(path: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; type: string; text: string }> {

@@ -1,52 +1,23 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createCrmClient } from '@crm/client';
-import { customersService } from '@crm/customers';
-import { gatewayService } from '@crm/gateway';
-import { scoringService } from '@crm/scoring';
-import { baseConfigSchema, createLogger, loadConfig, runServices } from '@crm/platform';
 import { compileErrors, validate } from '@readme/openapi-parser';
-import { createTestDatabase, eventually, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
+import { eventually } from '@crm/testkit';
+import { ADMIN, callJson, startSuite, type RunningSuite } from './harness';
 
 
 /** Gateway and customers as they run in production: real PostgreSQL, real Kafka, real HTTP between them. */
-let database: TestDatabase;
-let suite: Awaited<ReturnType<typeof runServices>>;
+let suite: RunningSuite;
 let api: string;
 let customersUrl: string;
-const ADMIN = { authorization: 'Bearer crm-dev-admin-key' };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const [port, customersPort, scoringPort] = [await freePort(), await freePort(), await freePort()];
-  customersUrl = `http://127.0.0.1:${customersPort}`;
-  const env = { PORT: String(port), CUSTOMERS_PORT: String(customersPort), CUSTOMERS_URL: customersUrl, SCORING_PORT: String(scoringPort), SCORING_URL: `http://127.0.0.1:${scoringPort}` };
-  const config = loadConfig(baseConfigSchema, {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: testKafkaBrokers().join(','),
-    KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-  });
-  Object.assign(process.env, env);
-  suite = await runServices([customersService, scoringService, gatewayService], { config, logger: createLogger({ name: 'suite-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' }), env });
-  api = `http://127.0.0.1:${port}`;
+  suite = await startSuite('suite-test');
+  ({ api, customersUrl } = suite);
 });
-afterAll(async () => {
-  await suite?.close();
-  await database?.drop();
-});
+afterAll(() => suite?.close());
 
-const call = async (method: string, url: string, headers: Record<string, string>, body?: unknown) => {
-  const response = await fetch(`${api}${url}`, {
-    method,
-    redirect: 'manual',
-    headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-};
+const call = (method: string, url: string, headers: Record<string, string>, body?: unknown) => callJson(api, method, url, headers, body);
 
 describe('dealer isolation through the gateway', () => {
   it('lets a dealer client see and change only its own customers', async () => {
