@@ -1,6 +1,7 @@
 import { SHARED_NAMESPACE } from '@crm/domain';
 import { sql } from 'kysely';
 import { table, type ScoringDb } from '../db/scoring.repository';
+import { transactionView, type TransactionRow } from './transaction.view';
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
@@ -13,11 +14,8 @@ export async function personalDataOf(db: ScoringDb, customerId: string) {
   const [profile, externalIds, transactions, score, tierHistory, tierOverride, segments] = await Promise.all([
     db.selectFrom('customer').selectAll().where('id', '=', customerId).executeTakeFirst(),
     db.selectFrom('customer_external_id').select(['system', 'external_id']).where('customer_id', '=', customerId).orderBy('system').orderBy('external_id').execute(),
-    sql<{
-      id: string; source_system: string; external_id: string; customer_id: string | null; occurred_at: Date; type: string; amount: string;
-      currency: string; amount_base: string; quantity: string; product: string | null; category: string | null; channel: string | null; dealer_id: string | null;
-    }>`
-      select t.id, t.source_system, t.external_id, t.customer_id, t.occurred_at, t.type, t.amount, t.currency, t.amount_base, t.quantity,
+    sql<TransactionRow>`
+      select t.id, t.source_system, t.external_id, t.namespace, t.customer_id, t.occurred_at, t.type, t.amount, t.currency, t.amount_base, t.quantity,
         t.product, t.category, t.channel, t.dealer_id
       from ${table('transaction')} t
       where t.customer_id = ${customerId}
@@ -51,21 +49,8 @@ export async function personalDataOf(db: ScoringDb, customerId: string) {
         }
       : null,
     externalIds: externalIds.map((e) => ({ system: e.system, id: e.external_id })),
-    transactions: transactions.rows.map((t) => ({
-      id: t.id,
-      sourceSystem: t.source_system,
-      externalId: t.external_id,
-      status: t.customer_id ? ('linked' as const) : ('pending' as const),
-      occurredAt: new Date(t.occurred_at).toISOString(),
-      type: t.type,
-      amount: { amount: t.amount, currency: t.currency },
-      amountBase: t.amount_base,
-      quantity: t.quantity,
-      product: t.product,
-      category: t.category,
-      channel: t.channel,
-      dealerId: t.dealer_id,
-    })),
+    // Pending: sales that name the person but were never linked (an id or external id it had).
+    transactions: transactions.rows.map((t) => ({ ...transactionView(t), status: t.customer_id ? ('linked' as const) : ('pending' as const) })),
     scores: score
       ? {
           rfm: { recency: score.recency, frequency: score.frequency, monetary: score.monetary, cell: score.rfm_cell },

@@ -7,6 +7,7 @@ import { finalSurvivorOf } from '../db/customer-alias.repository';
 import type { ScoringDb } from '../db/scoring.repository';
 import { assignedToDealer, authorize } from '../domain/access';
 import { checkChunk, IngestSummary, ingestChunk, RowResult, summarise, TransactionInput, writeChunk, type ChunkOutcome, type IngestContext } from '../domain/transaction-ingest.service';
+import { transactionView } from '../domain/transaction.view';
 import type { ScoringRouteContext } from './route-context';
 
 const MAX_JSON_BATCH = 10_000;
@@ -219,22 +220,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
       return paginate(
         rows,
         request.query.limit,
-        (t) => ({
-          id: t.id,
-          sourceSystem: t.source_system,
-          externalId: t.external_id,
-          namespace: t.namespace,
-          customerId: t.customer_id,
-          occurredAt: new Date(t.occurred_at).toISOString(),
-          type: t.type,
-          amount: { amount: t.amount, currency: t.currency },
-          amountBase: t.amount_base,
-          quantity: t.quantity,
-          product: t.product,
-          category: t.category,
-          channel: t.channel,
-          dealerId: t.dealer_id,
-        }),
+        transactionView,
         (t) => ({ at: new Date(t.occurred_at).toISOString(), id: t.id }),
       );
     },
