@@ -1,4 +1,4 @@
-import { CloudEvent, eventCatalog } from '@crm/domain';
+import { CloudEvent, eventCatalog, type EventData, type EventDefinition } from '@crm/domain';
 import type { Generated, Kysely } from 'kysely';
 import { z } from 'zod';
 import type { ConsumedMessage, MessageBus, Subscription } from './bus';
@@ -7,6 +7,20 @@ import type { Logger } from './logger';
 /** Runs inside the transaction that records the event in the inbox: its writes and that record commit together. */
  
 export type EventHandler = (trx: Kysely<any>, event: CloudEvent) => Promise<void>;
+
+/** A handler of one event type: its data already checked against the catalog's schema, so typed by it. */
+export type TypedEventHandler<DB, E extends EventDefinition> = (trx: Kysely<DB>, data: EventData<E>, event: CloudEvent) => Promise<void>;
+
+/**
+ * The typed way to register event handlers, for a service's own database type:
+ * `const on = eventHandlersFor<ScoringDatabase>(); handlers: { ...on(CustomerEvents.created, async (trx, { customer }) => …) }`.
+ * The consumer validates `data` against the event's schema before any handler runs: this is the one place
+ * that knows it, so handlers need no casts.
+ */
+export function eventHandlersFor<DB>() {
+  return <E extends EventDefinition>(definition: E, handle: TypedEventHandler<DB, E>): Record<E['type'], EventHandler> =>
+    ({ [definition.type]: (trx: Kysely<any>, event: CloudEvent) => handle(trx as Kysely<DB>, event.data as EventData<E>, event) }) as Record<E['type'], EventHandler>;
+}
 
 export interface EventConsumerOptions {
   /** The service's database handle, already narrowed with `db.withSchema(schema)`. */

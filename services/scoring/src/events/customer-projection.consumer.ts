@@ -1,7 +1,8 @@
-import { CustomerEvents, namespaceOf, SHARED_NAMESPACE, type CloudEvent, type CustomerSnapshot, type EventData } from '@crm/domain';
-import { erasePlatformRecords, lockForTransaction, type EventHandler } from '@crm/platform';
+import { CustomerEvents, namespaceOf, SHARED_NAMESPACE, type CustomerSnapshot } from '@crm/domain';
+import { erasePlatformRecords, eventHandlersFor, lockForTransaction, type EventHandler } from '@crm/platform';
 import { sql } from 'kysely';
 import { ScoringLocks, table, type ScoringDb } from '../db/scoring.repository';
+import type { ScoringDatabase } from '../db/tables';
 import { finalSurvivorOf, isErased, recordErasure, recordMerge } from '../db/customer-alias.repository';
 import { queueRescore } from '../db/rescore-queue.repository';
 import { refreshSegments, type SegmentContext } from '../domain/segments/segment-membership.service';
@@ -99,23 +100,32 @@ async function moveToSurvivor(db: ScoringDb, mergedId: string, survivorId: strin
   return moved.numUpdatedRows > 0n || (linked.numAffectedRows ?? 0n) > 0n || (override.numAffectedRows ?? 0n) > 0n;
 }
 
+const on = eventHandlersFor<ScoringDatabase>();
+
 export function customerProjectionHandlers(context: SegmentContext): Record<string, EventHandler> {
+  /** Everything scoring holds on the person and the ids merged into it goes; the ids are remembered. */
+  const erase = async (db: ScoringDb, customerId: string, mergedIds: readonly string[], at: string) => {
+    // The ids merged into the person are the person too: those the customers service names and those scoring knows.
+    const aliases = await db.selectFrom('customer_alias').select('merged_id').where('survivor_id', '=', customerId).execute();
+    const ids = [...new Set([customerId, ...mergedIds, ...aliases.map((alias) => alias.merged_id)])];
+    await eraseScoringData(db, ids);
+    // Remembered, so that a late event about any of them never brings the person back.
+    for (const id of ids) await recordErasure(db, id, at);
+    // No longer in the projection, the customer leaves every segment (with segment-left events).
+    await refreshSegments(db, context, { customerIds: ids });
+  };
   const handlers: Record<string, EventHandler> = {
-    [CustomerEvents.created.type]: async (trx, event: CloudEvent) => {
-      const data = event.data as EventData<typeof CustomerEvents.created>;
-      if (await project(trx as ScoringDb, data.customer, event.time)) await refreshSegments(trx as ScoringDb, context, { customerIds: [data.customer.id] });
-    },
-    [CustomerEvents.updated.type]: async (trx, event) => {
-      const data = event.data as EventData<typeof CustomerEvents.updated>;
-      if (await project(trx as ScoringDb, data.customer, event.time)) await refreshSegments(trx as ScoringDb, context, { customerIds: [data.customer.id] });
-    },
-    [CustomerEvents.merged.type]: async (trx, event) => {
-      const { survivorId, mergedId, survivor } = event.data as EventData<typeof CustomerEvents.merged>;
-      const db = trx as ScoringDb;
+    ...on(CustomerEvents.created, async (db, { customer }, event) => {
+      if (await project(db, customer, event.time)) await refreshSegments(db, context, { customerIds: [customer.id] });
+    }),
+    ...on(CustomerEvents.updated, async (db, { customer }, event) => {
+      if (await project(db, customer, event.time)) await refreshSegments(db, context, { customerIds: [customer.id] });
+    }),
+    ...on(CustomerEvents.merged, async (db, { survivorId, mergedId, survivor }, event) => {
       // The survivor may have been merged on already (that merge travelled on another key and came first).
       const finalSurvivor = await finalSurvivorOf(db, survivorId);
       // Merged into someone erased since: the duplicate's data goes the way of the erased customer's.
-      if (await isErased(db, finalSurvivor)) return handlers[CustomerEvents.erased.type]!(trx, { ...event, data: { customerId: mergedId } });
+      if (await isErased(db, finalSurvivor)) return erase(db, mergedId, [], event.time);
       await recordMerge(db, mergedId, finalSurvivor, event.time);
       const moved = await moveToSurvivor(db, mergedId, finalSurvivor);
       if (finalSurvivor === survivorId) await project(db, survivor, event.time);
@@ -123,19 +133,8 @@ export function customerProjectionHandlers(context: SegmentContext): Record<stri
       if (moved) await queueRescore(db, [finalSurvivor]);
       // The duplicate leaves its segments; the survivor's memberships follow its merged data.
       await refreshSegments(db, context, { customerIds: [mergedId, finalSurvivor] });
-    },
-    [CustomerEvents.erased.type]: async (trx, event) => {
-      const { customerId, mergedIds = [] } = event.data as EventData<typeof CustomerEvents.erased>;
-      const db = trx as ScoringDb;
-      // The ids merged into the person are the person too: those the customers service names and those scoring knows.
-      const aliases = await db.selectFrom('customer_alias').select('merged_id').where('survivor_id', '=', customerId).execute();
-      const ids = [...new Set([customerId, ...mergedIds, ...aliases.map((alias) => alias.merged_id)])];
-      await eraseScoringData(db, ids);
-      // Remembered, so that a late event about any of them never brings the person back.
-      for (const id of ids) await recordErasure(db, id, event.time);
-      // No longer in the projection, the customer leaves every segment (with segment-left events).
-      await refreshSegments(db, context, { customerIds: ids });
-    },
+    }),
+    ...on(CustomerEvents.erased, async (db, { customerId, mergedIds = [] }, event) => erase(db, customerId, mergedIds, event.time)),
   };
   // Every customer event may link, re-key or unlink transactions: never while an ingest is resolving customers.
   return Object.fromEntries(
