@@ -60,7 +60,7 @@ export async function buildScoringService(context: ServiceContext): Promise<Scor
   });
   // Sweeps at once: runs and ingest jobs a dead process left `running` are marked interrupted.
   heartbeats.start();
-  const runContext = { db, outbox, runtime, config, write, heartbeats };
+  const runContext = { db, outbox, runtime, config, write, heartbeats, logger: logger.child({ component: 'scoring-run' }) };
   const rescoreWorker = createRescoreWorker(runContext, logger.child({ component: 'rescore-worker' }), {
     // Customers a dead process had claimed go to another worker as soon as its jobs count as interrupted.
     claimLeaseMs: config.SCORING_INTERRUPTED_AFTER_SECONDS * 1000,

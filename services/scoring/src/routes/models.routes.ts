@@ -55,7 +55,10 @@ export function modelRoutes(app: App, context: ScoringRouteContext): void {
     },
     async (request, reply) => {
       authorize(request.principal, 'administer');
+      const began = Date.now();
+      request.log.info({ calibrationEnd: request.body.calibrationEnd }, 'CLV fit started');
       const row = await context.write((trx) => fitClvModel(trx, context.runtime, request.body));
+      request.log.info({ modelVersion: row.version, sampleSize: row.sample_size, seconds: (Date.now() - began) / 1000 }, 'CLV fit finished');
       return reply.code(201).header('location', `/v1/scoring/models/clv/${row.version}`).send(view(row));
     },
   );

@@ -114,6 +114,8 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
         const total = { received: 0, inserted: 0, duplicates: 0, pending: 0, rejected: 0 };
         let kept = 0;
         yield `${JSON.stringify({ jobId })}\n`;
+        request.log.info({ jobId }, 'ingest started');
+        let chunksDone = 0;
         // Alive while the stream is read; a job whose heartbeat stops (its process died) is marked interrupted.
         const stopBeating = context.heartbeats.track('ingest_job', jobId);
         // The job's counters commit with each chunk: after a crash they say exactly what was written.
@@ -132,6 +134,8 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
           const finish = async function* (done: Promise<ChunkOutcome>) {
             const summary = summarise((await done).results);
             for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += summary[key];
+            // Every 100,000 lines or so a long ingest says how far it got.
+            if (++chunksDone % 20 === 0) request.log.info({ jobId, progress: total }, 'ingest progress');
             yield `${JSON.stringify({ progress: total })}\n`;
           };
           for await (const chunk of input.chunks(NDJSON_CHUNK)) {
@@ -152,6 +156,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
             .set({ status: stopped ? 'failed' : 'succeeded', error: stopped?.detail ?? null, last_line: stopped?.afterLine ?? input.linesRead, finished_at: context.runtime.now().toISOString() })
             .where('id', '=', jobId)
             .execute();
+          request.log.info({ jobId, summary: total, stoppedAfterLine: stopped?.afterLine }, stopped ? 'ingest stopped at a limit' : 'ingest finished');
           yield `${JSON.stringify({ jobId, summary: total })}\n`;
           if (stopped) yield ndjsonStopLine(stopped, { jobId });
         } catch (error) {

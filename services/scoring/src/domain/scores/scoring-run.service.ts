@@ -19,6 +19,8 @@ export interface RunContext {
   write: <T>(work: (trx: ScoringDb) => Promise<T>) => Promise<T>;
   /** Keeps a running run's heartbeat fresh; marks runs of dead processes interrupted. */
   heartbeats: JobHeartbeats;
+  /** Where long jobs say they started, how far they got and how they ended. */
+  logger?: Logger;
 }
 
 export type RunRow = Selectable<ScoringRunTable>;
@@ -57,8 +59,13 @@ export async function startRun(context: RunContext, trigger: string): Promise<{ 
  */
 export async function executeRun(context: RunContext, runId: string): Promise<void> {
   const { db, runtime } = context;
-  const step = (values: Partial<Pick<ScoringRunTable, 'status' | 'step' | 'error'>> & { customers_scored?: number; started_at?: string; finished_at?: string }) =>
-    db.updateTable('scoring_run').set(values).where('id', '=', runId).execute();
+  const began = Date.now();
+  const step = (values: Partial<Pick<ScoringRunTable, 'status' | 'step' | 'error'>> & { customers_scored?: number; started_at?: string; finished_at?: string }) => {
+    const seconds = Math.round((Date.now() - began) / 100) / 10;
+    if (values.status === 'failed') context.logger?.error({ runId, seconds, error: values.error }, 'scoring run failed');
+    else context.logger?.info({ runId, seconds, step: values.step, status: values.status, customersScored: values.customers_scored }, values.status === 'succeeded' ? 'scoring run succeeded' : `scoring run: ${values.step ?? ''}`);
+    return db.updateTable('scoring_run').set(values).where('id', '=', runId).execute();
+  };
   const stopBeating = context.heartbeats.track('scoring_run', runId);
   let succeeded = false;
   try {
