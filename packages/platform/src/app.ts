@@ -52,6 +52,11 @@ export type App = FastifyInstance<
 export interface ReadinessCheck {
   name: string;
   check: () => Promise<void>;
+  /**
+   * Reported only: its failure shows in the answer but leaves the process ready (the gateway's upstreams:
+   * one service down must not take every route of the gateway out of its load balancer).
+   */
+  informational?: boolean;
 }
 
 export interface AppOptions {
@@ -279,16 +284,16 @@ function registerHealth(app: App, checks: ReadinessCheck[]): void {
   app.get('/health/live', { schema: { hide: true }, config: { public: true } }, async () => ({ status: 'ok' }));
   app.get('/health/ready', { schema: { hide: true }, config: { public: true } }, async (_request, reply) => {
     const results = await Promise.all(
-      checks.map(async ({ name, check }) => {
+      checks.map(async ({ name, check, informational = false }) => {
         try {
           await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 3000).unref())]);
-          return { name, ok: true as const };
+          return { name, ok: true as const, informational };
         } catch (error) {
-          return { name, ok: false as const, error: String(error) };
+          return { name, ok: false as const, informational, error: String(error) };
         }
       }),
     );
-    const ready = results.every((r) => r.ok);
+    const ready = results.every((r) => r.ok || r.informational);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results });
   });
 }

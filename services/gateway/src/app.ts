@@ -61,11 +61,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     description: DESCRIPTION,
     logger,
     limits: deps.limits,
-    // Ready means able to serve: its database, and every upstream it routes to answering at all (their
-    // liveness, not their readiness: an upstream reports its own dependencies).
+    // Ready means its database answers. Each upstream is reported too (does it answer its liveness probe?),
+    // so a gateway that would answer 502 says why; one upstream down does not make the whole gateway unready.
     readiness: [
       { name: 'database', check: () => pingDatabase(deps.db) },
-      ...upstreams.map((upstream) => ({ name: `upstream ${upstream.name} (${upstream.url})`, check: () => upstreamAnswers(upstream.url) })),
+      ...upstreams.map((upstream) => ({ name: `upstream ${upstream.name} (${upstream.url})`, check: () => upstreamAnswers(upstream.url), informational: true })),
     ],
   });
   // Before authentication, which counts the callers it refuses; the limits apply to the routes registered after.

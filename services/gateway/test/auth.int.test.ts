@@ -100,9 +100,10 @@ describe('bearer authentication', () => {
   });
 
   it('serves /health/ready without credentials, naming every upstream it cannot reach', async () => {
-    // This harness runs no upstream services: the gateway is not ready to serve their routes, and says why.
+    // This harness runs no upstream services: the gateway stays ready (its own database answers) and says
+    // which upstreams it cannot reach, so its 502s are explained.
     const response = await h.inject({ method: 'GET', url: '/health/ready' });
-    expect(response.statusCode).toBe(503);
+    expect(response.statusCode).toBe(200);
     const checks = response.json<{ checks: { name: string; ok: boolean }[] }>().checks;
     expect(checks.find((c) => c.name === 'database')?.ok).toBe(true);
     expect(checks.filter((c) => c.name.startsWith('upstream ')).map((c) => [c.name.split(' ')[1], c.ok])).toEqual([
