@@ -62,7 +62,7 @@ async function generate(dir: string) {
       const i = written++;
       const line = { sourceSystem: 'erp', externalId: `T${i}`, customer: { id: uuidOf(customer) }, occurredAt, type: 'sale', amount: { amount, currency: 'CNY' }, quantity: 1, category: category(), channel };
       if (!ndjson.write(`${JSON.stringify(line)}\n`)) await once(ndjson, 'drain');
-      const row = [uuidOf(10_000_000 + i), 'erp', `T${i}`, uuidOf(customer), '', '', occurredAt, 'sale', amount, 'CNY', amount, 1, '', line.category, channel, '', new Date().toISOString()];
+      const row = [uuidOf(10_000_000 + i), 'erp', `T${i}`, uuidOf(customer), '', '', occurredAt, 'sale', amount, 'CNY', amount, 1, '', line.category, channel, '', new Date().toISOString(), 'shared'];
       if (!csv.write(`${row.join(',')}\n`)) await once(csv, 'drain');
       if (day > firstDay && random() < dropout) break;
     }
