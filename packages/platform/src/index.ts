@@ -7,6 +7,7 @@ export * from './http';
 export * from './idempotency-scope';
 export * from './locks';
 export * from './logger';
+export * from './loop-sleep';
 export * from './messaging';
 export * from './migrations';
 export * from './openapi-conventions';

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import type { BusMessage, MessageBus } from './bus';
 import type { Logger } from './logger';
+import { createLoopSleep } from './loop-sleep';
 
 export interface OutboxRelayOptions {
   /** The service's database handle, already narrowed with `db.withSchema(schema)`. */
@@ -81,8 +82,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   let running = false;
   let loop: Promise<void> | undefined;
-  let wakeRequested = false;
-  let sleeping: { wakeable: boolean; end(): void } | undefined;
+  const { pause, wake, interrupt } = createLoopSleep(() => running);
   let drainWaiters: DrainWaiter[] = [];
   /** Until when (performance.now()) the lease is surely ours: measured from before the statement that took it. */
   let leaseHeldUntil = 0;
@@ -204,28 +204,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  function pause(ms: number, wakeable: boolean): Promise<void> {
-    if (!running) return Promise.resolve();
-    if (wakeable && wakeRequested) {
-      wakeRequested = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const end = () => {
-        clearTimeout(timer);
-        sleeping = undefined;
-        resolve();
-      };
-      const timer = setTimeout(end, ms);
-      sleeping = { wakeable, end };
-    });
-  }
-
-  function wake(): void {
-    if (sleeping?.wakeable) sleeping.end();
-    else wakeRequested = true;
-  }
-
   return {
     start() {
       if (loop) return;
@@ -245,7 +223,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
     async stop() {
       running = false;
-      sleeping?.end();
+      interrupt();
       await loop;
       loop = undefined;
       await releaseLease().catch((error: unknown) => logger.warn({ err: error }, 'could not release the outbox lease; it expires on its own'));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@crm/testkit';
-import { ADMIN, startSuite, type RunningSuite } from './harness';
+import { ADMIN, callJson, startSuite, type RunningSuite } from './harness';
 
 /**
  * Dealer write isolation through the gateway (issue 7 §1.1–1.4, ADR 0008): dealer A and dealer B with
@@ -10,16 +10,7 @@ let suite: RunningSuite;
 let api: string;
 type Headers = Record<string, string>;
 
-const call = async (method: string, url: string, headers: Headers, body?: unknown) => {
-  const response = await fetch(`${api}${url}`, {
-    method,
-    redirect: 'manual',
-    headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined };
-};
+const call = (method: string, url: string, headers: Headers, body?: unknown) => callJson(api, method, url, headers, body);
 let clientOfA: { clientId: string; clientSecret: string };
 const apiKey = async (name: string, principal: unknown): Promise<Headers> => {
   const client = await call('POST', '/v1/api-clients', ADMIN, { name, principal });

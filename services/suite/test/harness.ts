@@ -64,11 +64,18 @@ export interface Answer {
   body: any;
 }
 
-/** One JSON call (redirects not followed), its answer parsed. */
-export async function callJson(base: string, method: string, url: string, headers: Record<string, string>, body?: unknown): Promise<Answer> {
+/** One JSON call (redirects not followed unless asked), its answer parsed. */
+export async function callJson(
+  base: string,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: unknown,
+  redirect: 'manual' | 'follow' = 'manual',
+): Promise<Answer> {
   const response = await fetch(`${base}${url}`, {
     method,
-    redirect: 'manual',
+    redirect,
     headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });

@@ -1,5 +1,5 @@
 import { eventually } from '@crm/testkit';
-import { ADMIN, startSuite, type RunningSuite } from './harness';
+import { ADMIN, callJson, startSuite, type RunningSuite } from './harness';
 
 /**
  * Merged ids keep working end to end: customers merges, the merge travels over Kafka to scoring, and
@@ -14,16 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => suite?.close());
 
-const call = async (method: string, url: string, body?: unknown, redirect: 'manual' | 'follow' = 'manual') => {
-  const response = await fetch(`${api}${url}`, {
-    method,
-    redirect,
-    headers: { ...ADMIN, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-};
+const call = (method: string, url: string, body?: unknown, redirect: 'manual' | 'follow' = 'manual') => callJson(api, method, url, ADMIN, body, redirect);
 
 let saleNumber = 0;
 const sell = async (customer: { id: string } | { externalId: { system: string; id: string } }, amount: string) => {

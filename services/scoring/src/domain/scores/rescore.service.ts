@@ -1,4 +1,4 @@
-import type { Logger } from '@crm/platform';
+import { createLoopSleep, type Logger } from '@crm/platform';
 import { claimRescores, completeRescores, extendRescoreClaims, retryRescoresLater, type RescoreClaim } from '../../db/rescore-queue.repository';
 import { refreshSegments } from '../segments/segment-membership.service';
 import { assignTiers } from '../tiers/tier-assignment.service';
@@ -62,8 +62,7 @@ export function createRescoreWorker(context: RunContext, logger: Logger, options
   const { pollIntervalMs = 1_000, claimLeaseMs = 90_000, incrementalLimit = INCREMENTAL_LIMIT } = options;
   let running = false;
   let loop: Promise<void> | undefined;
-  let wakeRequested = false;
-  let sleeping: { wakeable: boolean; end(): void } | undefined;
+  const { pause, wake, interrupt } = createLoopSleep(() => running);
   let drainWaiters: DrainWaiter[] = [];
 
   /** One pass; true when it found customers to rescore (then the next pass follows at once). */
@@ -134,28 +133,6 @@ export function createRescoreWorker(context: RunContext, logger: Logger, options
     }
   }
 
-  function pause(ms: number, wakeable: boolean): Promise<void> {
-    if (!running) return Promise.resolve();
-    if (wakeable && wakeRequested) {
-      wakeRequested = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const end = () => {
-        clearTimeout(timer);
-        sleeping = undefined;
-        resolve();
-      };
-      const timer = setTimeout(end, ms);
-      sleeping = { wakeable, end };
-    });
-  }
-
-  function wake(): void {
-    if (sleeping?.wakeable) sleeping.end();
-    else wakeRequested = true;
-  }
-
   return {
     start() {
       if (loop) return;
@@ -172,7 +149,7 @@ export function createRescoreWorker(context: RunContext, logger: Logger, options
     },
     async stop() {
       running = false;
-      sleeping?.end();
+      interrupt();
       await loop;
       loop = undefined;
       for (const waiter of drainWaiters.splice(0)) waiter.reject(new Error('rescore worker stopped before draining'));
