@@ -1,15 +1,30 @@
 import type { Principal, StaffRole } from '@crm/domain';
 import { problem, Problems } from './problems';
 
-/** Who may do one thing: staff with one of these roles, and whether dealers and integrations may. */
+/**
+ * Who may do one thing: staff with one of these roles, and whether dealers and integrations may.
+ * Declared on the route (`config: { access }`) and checked by createApp's one hook before the body is
+ * read; which rows a dealer sees is the service's business (the 404 rule), not this rule's.
+ */
 export interface AccessRule {
+  /** What the caller does, for the 403's message: "read customers". */
+  action: string;
   staff: readonly StaffRole[];
   dealer: boolean;
   integration: boolean;
 }
 
+/** Any authenticated caller: routes whose upstream (or row scope) decides the rest. */
+export const anyPrincipal: AccessRule = {
+  action: 'call this route',
+  staff: ['admin', 'sales', 'agent', 'marketing', 'analyst'],
+  dealer: true,
+  integration: true,
+};
+
 /** 403 problem+json unless the principal satisfies the rule. */
-export function authorize(principal: Principal, rule: AccessRule, action: string): void {
+export function authorize(principal: Principal, rule: AccessRule): void {
+  const { action } = rule;
   const allowed = (() => {
     switch (principal.kind) {
       case 'staff':

@@ -22,6 +22,7 @@ import {
   withRetryAfter,
   type AppLimits,
 } from './app-limits';
+import { authorize, type AccessRule } from './access';
 import { databaseProblemOf } from './database';
 import type { Logger } from './logger';
 import { openApiDocumentTransform } from './openapi-conventions';
@@ -32,6 +33,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Served without a principal (health, metrics, the OpenAPI document); every other route needs one. */
     public?: boolean;
+    /** Who may call it; every route that is not public declares one (checked when the app is ready). */
+    access?: AccessRule;
   }
   interface FastifyRequest {
     /** The authenticated caller; set on every non-public route once the signature checked out. */
@@ -262,6 +265,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
   }
 
+  registerAccess(app);
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const mapped = toProblem(error);
     if (mapped.problem.status >= 500) request.log.error({ err: error }, 'request failed');
@@ -278,6 +283,28 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerMetrics(app, options.name);
   registerHealth(app, options.readiness ?? []);
   return app;
+}
+
+/**
+ * Access is declared on the route, in one place, and checked here once the principal is known (every
+ * onRequest hook, the gateway's authentication included, has run) and before the body is read.
+ * A route that declares neither access nor `public` fails the app's start instead of being open.
+ */
+function registerAccess(app: App): void {
+  const routes: { method: string | string[]; url: string; config?: { public?: boolean; access?: AccessRule } }[] = [];
+  app.addHook('onRoute', (route) => {
+    routes.push(route);
+  });
+  app.addHook('onReady', async () => {
+    const undeclared = routes.filter((route) => route.config?.public !== true && route.config?.access === undefined);
+    if (undeclared.length > 0) {
+      throw new Error(`routes without config.access (or config.public): ${undeclared.map((r) => `${String(r.method)} ${r.url}`).join(', ')}`);
+    }
+  });
+  app.addHook('preParsing', async (request) => {
+    const { access } = request.routeOptions.config;
+    if (access && request.routeOptions.config.public !== true) authorize(request.principal, access);
+  });
 }
 
 function registerHealth(app: App, checks: ReadinessCheck[]): void {

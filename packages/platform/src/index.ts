@@ -1,5 +1,6 @@
 export * from './access';
 export * from './app';
+export * from './batch';
 export * from './bus';
 export * from './config';
 export * from './database';
