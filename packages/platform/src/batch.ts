@@ -35,7 +35,7 @@ export async function readBatch(request: FastifyRequest, reply: FastifyReply, li
 
 /** Sends an NDJSON answer as it is produced (streams bypass the response schema, which documents the JSON form). */
 export function sendNdjson(reply: FastifyReply, lines: AsyncIterable<string>): FastifyReply {
-  return reply.type(NDJSON).send(Readable.from(lines) as never);
+  return reply.type(NDJSON).send(Readable.from(lines));
 }
 
 /**

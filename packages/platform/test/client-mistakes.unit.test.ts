@@ -7,8 +7,8 @@ const deleted: string[] = [];
 
 beforeAll(async () => {
   app = await createApp({ name: 'client-mistakes-test', logger: createLogger({ name: 'client-mistakes-test', level: 'silent' }) });
-  app.post('/v1/things', { schema: { body: z.object({ name: z.string() }) } }, async (request) => request.body);
-  app.delete('/v1/things/:id', { schema: { params: z.object({ id: z.string() }) } }, async (request, reply) => {
+  app.post('/v1/things', { config: { public: true }, schema: { body: z.object({ name: z.string() }) } }, async (request) => request.body);
+  app.delete('/v1/things/:id', { config: { public: true }, schema: { params: z.object({ id: z.string() }) } }, async (request, reply) => {
     deleted.push(request.params.id);
     return reply.code(204).send();
   });

@@ -17,10 +17,10 @@ beforeAll(async () => {
     logger: createLogger({ name: 'framework-errors-test', level: 'silent' }),
     limits: { ...APP_LIMIT_DEFAULTS, headersTimeoutMs: 1000 },
   });
-  app.get('/v1/things/:id', { schema: { params: z.object({ id: z.string() }) } }, async (request) => ({ id: request.params.id }));
-  app.post('/v1/things', { schema: { body: z.object({ name: z.string() }) } }, async (request) => request.body);
+  app.get('/v1/things/:id', { config: { public: true }, schema: { params: z.object({ id: z.string() }) } }, async (request) => ({ id: request.params.id }));
+  app.post('/v1/things', { config: { public: true }, schema: { body: z.object({ name: z.string() }) } }, async (request) => request.body);
   // What plugins throw (content negotiation, method checks): an error with a status only.
-  app.get('/v1/status/:status', async (request) => {
+  app.get('/v1/status/:status', { config: { public: true } }, async (request) => {
     const status = Number((request.params as { status: string }).status);
     throw Object.assign(new Error(`plugin said ${status}`), { statusCode: status });
   });
@@ -192,7 +192,7 @@ describe('slow clients', () => {
       logger: createLogger({ name: 'slow-clients-test', level: 'silent' }),
       limits: { ...APP_LIMIT_DEFAULTS, headersTimeoutMs: 1000, requestTimeoutMs },
     });
-    slowApp.post('/v1/uploads', async (request) => {
+    slowApp.post('/v1/uploads', { config: { public: true } }, async (request) => {
       let bytes = 0;
       for await (const chunk of request.body as AsyncIterable<Buffer>) bytes += chunk.length;
       return { bytes };
@@ -258,7 +258,7 @@ describe('shutting down', () => {
     const closingApp = await createApp({ name: 'closing-test', logger: createLogger({ name: 'closing-test', level: 'silent' }) });
     let markStarted = () => undefined as void;
     const started = new Promise<void>((resolve) => (markStarted = resolve));
-    closingApp.get('/v1/slow', async () => {
+    closingApp.get('/v1/slow', { config: { public: true } }, async () => {
       markStarted();
       await new Promise((resolve) => setTimeout(resolve, 300));
       return { done: true };

@@ -17,18 +17,19 @@ let document: Document;
 beforeAll(async () => {
   app = await createApp({ name: 'conventions', logger: createLogger({ name: 'conventions', level: 'silent' }) });
   const widget = { id: '0190c8a0-0000-7000-8000-000000000001', name: 'w', version: 1 };
-  app.post('/v1/widgets', { schema: { operationId: 'createWidget', body: z.object({ name: z.string() }), response: { 201: Widget, ...problemResponses(400, 422) } } }, async (_r, reply) => reply.code(201).send(widget));
-  app.get('/v1/widgets', { schema: { operationId: 'listWidgets', response: { 200: pageOf(Widget) } } }, async () => ({ items: [widget], nextCursor: null }));
-  app.get('/v1/widgets/:id', { schema: { operationId: 'getWidget', params: z.object({ id: z.uuid() }), response: { 200: Widget, ...problemResponses(404) } } }, async (_r, reply) => reply.header('etag', etagOf(1)).send(widget));
+  app.post('/v1/widgets', { config: { public: true }, schema: { operationId: 'createWidget', body: z.object({ name: z.string() }), response: { 201: Widget, ...problemResponses(400, 422) } } }, async (_r, reply) => reply.code(201).send(widget));
+  app.get('/v1/widgets', { config: { public: true }, schema: { operationId: 'listWidgets', response: { 200: pageOf(Widget) } } }, async () => ({ items: [widget], nextCursor: null }));
+  app.get('/v1/widgets/:id', { config: { public: true }, schema: { operationId: 'getWidget', params: z.object({ id: z.uuid() }), response: { 200: Widget, ...problemResponses(404) } } }, async (_r, reply) => reply.header('etag', etagOf(1)).send(widget));
   app.patch(
     '/v1/widgets/:id',
-    { schema: { operationId: 'updateWidget', params: z.object({ id: z.uuid() }), headers: IfMatchHeaders, body: z.object({ name: z.string() }), response: { 200: Widget, ...problemResponses(412, 428) } } },
+    { config: { public: true }, schema: { operationId: 'updateWidget', params: z.object({ id: z.uuid() }), headers: IfMatchHeaders, body: z.object({ name: z.string() }), response: { 200: Widget, ...problemResponses(412, 428) } } },
     async () => widget,
   );
-  app.post('/v1/widgets/:id/notes', { schema: { operationId: 'addWidgetNote', params: z.object({ id: z.uuid() }), response: { 201: z.object({ note: z.string() }) } } }, async (_r, reply) => reply.code(201).send({ note: 'n' }));
+  app.post('/v1/widgets/:id/notes', { config: { public: true }, schema: { operationId: 'addWidgetNote', params: z.object({ id: z.uuid() }), response: { 201: z.object({ note: z.string() }) } } }, async (_r, reply) => reply.code(201).send({ note: 'n' }));
   app.post(
     '/v1/widgets/batch',
     {
+      config: { public: true },
       schema: {
         operationId: 'importWidgets',
         consumes: ['application/json', NDJSON],

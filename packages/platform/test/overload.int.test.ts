@@ -31,15 +31,15 @@ async function serviceWith(pool: Partial<Omit<Extract<DatabaseTarget, { kind: 'p
     logger: createLogger({ name: 'overload-test', level: 'silent' }),
     limits: { ...APP_LIMIT_DEFAULTS, pool: poolGaugeOf(db), ...limits },
   });
-  app.get('/v1/ping', async () => {
+  app.get('/v1/ping', { config: { public: true } }, async () => {
     const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db);
     return { one: rows[0]?.one };
   });
-  app.get('/v1/sleep', async () => {
+  app.get('/v1/sleep', { config: { public: true } }, async () => {
     await sql`select pg_sleep(3)`.execute(db);
     return { slept: true };
   });
-  app.get('/v1/idle-in-transaction', async () =>
+  app.get('/v1/idle-in-transaction', { config: { public: true } }, async () =>
     db.transaction().execute(async (trx) => {
       const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
       backendPids.push(rows[0]?.pid ?? 0);

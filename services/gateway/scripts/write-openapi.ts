@@ -15,7 +15,7 @@ import { eventually, freePort } from '@crm/testkit';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { buildGateway } from '../src/app';
 import { gatewayConfigSchema } from '../src/config';
-import { UPSTREAMS } from '../src/upstreams';
+import { UPSTREAMS } from '../src/proxy/upstreams';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const OUTPUT = path.resolve(__dirname, '../openapi.json');

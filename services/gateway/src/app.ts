@@ -1,22 +1,22 @@
 import { createApp, migrateToLatest, pingDatabase, startRetention, type App, type ServiceContext, type StartedService } from '@crm/platform';
 import type { GatewayConfig } from './config';
-import type { GatewayDb } from './db/api-client.repository';
+import type { GatewayDb } from './api-clients/api-client.repository';
 import { GATEWAY_SCHEMA, gatewayMigrations } from './db/migrations';
-import { createApiClientService } from './domain/api-client.service';
-import { createAuthenticator } from './domain/authentication.service';
-import { createClientCredentialsService } from './domain/client-credentials.service';
-import { createHttpDealerDirectory } from './domain/dealer-directory';
-import { createSealedBox } from './domain/sealed-box';
-import { createTokenService } from './domain/token.service';
-import { createUpstreamDocuments, fetchUpstreamDocument, type DocumentLoader } from './openapi/upstream-documents.service';
-import { registerApiDocs } from './plugins/api-docs.plugin';
-import { registerAuthentication } from './plugins/authentication.plugin';
-import { registerRateLimits } from './plugins/rate-limit.plugin';
-import { registerUpstreamProxies } from './plugins/upstream-proxy.plugin';
-import { apiClientRoutes } from './routes/api-clients.routes';
-import { customerExportRoutes } from './routes/customer-export.routes';
-import { oauthRoutes } from './routes/oauth.routes';
-import { resolveUpstreams } from './upstreams';
+import { createApiClientService } from './api-clients/api-client.service';
+import { createAuthenticator } from './authentication/authentication.service';
+import { createClientCredentialsService } from './authentication/client-credentials.service';
+import { createHttpDealerDirectory } from './api-clients/dealer-directory';
+import { createSealedBox } from './api-clients/sealed-box';
+import { createTokenService } from './authentication/token.service';
+import { createUpstreamDocuments, fetchUpstreamDocument, type DocumentLoader } from './api-docs/upstream-documents.service';
+import { registerApiDocs } from './api-docs/api-docs.plugin';
+import { registerAuthentication } from './authentication/authentication.plugin';
+import { registerRateLimits } from './rate-limits/rate-limit.plugin';
+import { registerUpstreamProxies } from './proxy/upstream-proxy.plugin';
+import { apiClientRoutes } from './api-clients/api-client.routes';
+import { customerExportRoutes } from './customer-export/customer-export.routes';
+import { oauthRoutes } from './authentication/oauth.routes';
+import { resolveUpstreams } from './proxy/upstreams';
 
 export interface GatewayDeps extends Omit<ServiceContext, 'config'> {
   config: GatewayConfig;

@@ -1,6 +1,6 @@
 import { baseConfigSchema, withServiceSettings, type BaseConfig } from '@crm/platform';
 import { z } from 'zod';
-import { UPSTREAMS, type UpstreamUrlEnv } from './upstreams';
+import { UPSTREAMS, type UpstreamUrlEnv } from './proxy/upstreams';
 
 /** Only for development and tests; production refuses to start with either. */
 export const DEV_JWT_SECRET = 'development-only-jwt-secret-do-not-use';

@@ -5,7 +5,7 @@ import { DEV_ADMIN_API_KEY, DEV_JWT_SECRET, gatewayConfigOf } from './config';
 export { buildGateway, type Gateway, type GatewayDeps } from './app';
 export { gatewayConfigSchema, gatewayConfigOf, type GatewayConfig } from './config';
 export { gatewayMigrations, GATEWAY_SCHEMA } from './db/migrations';
-export { UPSTREAMS, type UpstreamDefinition } from './upstreams';
+export { UPSTREAMS, type UpstreamDefinition } from './proxy/upstreams';
 
 let devKeyAnnounced = false;
 

@@ -1,6 +1,6 @@
 import { baseConfigSchema, ConfigError, loadConfig } from '@crm/platform';
 import { DEV_ADMIN_API_KEY, DEV_JWT_SECRET, gatewayConfigOf, gatewayConfigSchema } from '../src/config';
-import { resolveUpstreams } from '../src/upstreams';
+import { resolveUpstreams } from '../src/proxy/upstreams';
 
 const production = {
   NODE_ENV: 'production',

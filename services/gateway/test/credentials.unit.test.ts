@@ -1,6 +1,6 @@
-import { credentialMatches, hashCredential, newApiKey, newClientId, newClientSecret } from '../src/domain/credentials';
-import { createSealedBox } from '../src/domain/sealed-box';
-import { createTtlCache } from '../src/domain/ttl-cache';
+import { credentialMatches, hashCredential, newApiKey, newClientId, newClientSecret } from '../src/api-clients/credentials';
+import { createSealedBox } from '../src/api-clients/sealed-box';
+import { createTtlCache } from '../src/authentication/ttl-cache';
 
 describe('credentials', () => {
   it('are random, prefixed where they identify themselves, and long', () => {

@@ -5,8 +5,8 @@ import type { InjectOptions, LightMyRequestResponse as Response } from 'fastify'
 import type { Kysely } from 'kysely';
 import { buildGateway, type Gateway } from '../src/app';
 import { gatewayConfigSchema } from '../src/config';
-import type { DocumentLoader } from '../src/openapi/upstream-documents.service';
-import { UPSTREAMS } from '../src/upstreams';
+import type { DocumentLoader } from '../src/api-docs/upstream-documents.service';
+import { UPSTREAMS } from '../src/proxy/upstreams';
 
 export const INTERNAL_SECRET = 'gateway-test-internal-secret-0123456789abcdef';
 export const ADMIN_KEY = 'crm-dev-admin-key';

@@ -1,5 +1,5 @@
-import { mergeOpenApiDocuments } from '../src/openapi/openapi.merge';
-import type { OpenApiDocument } from '../src/openapi/openapi-document.schema';
+import { mergeOpenApiDocuments } from '../src/api-docs/openapi.merge';
+import type { OpenApiDocument } from '../src/api-docs/openapi-document.schemas';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const ok = (schema: object) => ({ responses: { '200': { description: 'ok', content: { 'application/json': { schema } } } } });

@@ -1,4 +1,4 @@
-import { callerKeyOf, routeClassOf } from '../src/plugins/rate-limit.plugin';
+import { callerKeyOf, routeClassOf } from '../src/rate-limits/rate-limit.plugin';
 
 const dealer = { kind: 'dealer', subject: 'portal', dealerId: '0190c8a0-0000-7000-8000-000000000001' } as const;
 

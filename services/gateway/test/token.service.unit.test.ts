@@ -1,6 +1,6 @@
 import { createSigner } from 'fast-jwt';
 import { ProblemError } from '@crm/platform';
-import { createTokenService } from '../src/domain/token.service';
+import { createTokenService } from '../src/authentication/token.service';
 
 const SECRET = 'unit-test-jwt-secret-0123456789abcdefghij';
 const principal = { kind: 'integration', subject: 'erp', system: 'erp' } as const;

@@ -1,6 +1,6 @@
 import { verifyPrincipal } from '@crm/platform';
-import { forwardedPathOf, routedTargetOf, upstreamRequestHeaders } from '../src/plugins/upstream-proxy.plugin';
-import { isUnderPrefix } from '../src/upstreams';
+import { forwardedPathOf, routedTargetOf, upstreamRequestHeaders } from '../src/proxy/upstream-proxy.plugin';
+import { isUnderPrefix } from '../src/proxy/upstreams';
 
 const SECRET = 'unit-test-internal-secret-0123456789abcdef';
 const principal = { kind: 'dealer', subject: 'd1', dealerId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' } as const;

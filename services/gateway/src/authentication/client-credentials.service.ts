@@ -1,6 +1,6 @@
-import { apiClientRepository, type GatewayDb } from '../db/api-client.repository';
-import { credentialMatches } from './credentials';
-import { GatewayProblems, oauthProblem } from './gateway.problems';
+import { apiClientRepository, type GatewayDb } from '../api-clients/api-client.repository';
+import { credentialMatches } from '../api-clients/credentials';
+import { GatewayProblems, oauthProblem } from '../gateway.problems';
 import type { IssuedToken, TokenService } from './token.service';
 
 export interface ClientCredentials {

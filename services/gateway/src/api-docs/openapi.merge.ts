@@ -1,6 +1,6 @@
 import { API_SECURITY, API_SECURITY_SCHEMES, API_SERVERS } from '@crm/platform';
-import { isUnderPrefix } from '../upstreams';
-import type { OpenApiDocument } from './openapi-document.schema';
+import { isUnderPrefix } from '../proxy/upstreams';
+import type { OpenApiDocument } from './openapi-document.schemas';
 
 export interface UpstreamDocument {
   name: string;

@@ -1,7 +1,7 @@
 import { Principal } from '@crm/domain';
 import type { Kysely } from 'kysely';
-import type { ApiClient, NewApiClient } from '../domain/api-client.model';
-import type { ApiClientRow, GatewayDatabase } from './tables';
+import type { ApiClient, NewApiClient } from './api-client.model';
+import type { ApiClientRow, GatewayDatabase } from '../db/tables';
 
 export type GatewayDb = Kysely<GatewayDatabase>;
 

@@ -1,6 +1,6 @@
 import type { Logger } from '@crm/platform';
-import type { Upstream } from '../upstreams';
-import { OpenApiDocument } from './openapi-document.schema';
+import type { Upstream } from '../proxy/upstreams';
+import { OpenApiDocument } from './openapi-document.schemas';
 import type { UpstreamDocument } from './openapi.merge';
 
 /** Fetches one service's own document (`GET <base>/openapi.json`). */

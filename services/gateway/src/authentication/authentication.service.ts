@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '@crm/domain';
 import { problem, Problems, type Runtime } from '@crm/platform';
-import { apiClientRepository, type GatewayDb } from '../db/api-client.repository';
-import type { ApiClient } from './api-client.model';
-import { API_KEY_PREFIX, hashCredential } from './credentials';
+import { apiClientRepository, type GatewayDb } from '../api-clients/api-client.repository';
+import type { ApiClient } from '../api-clients/api-client.model';
+import { API_KEY_PREFIX, hashCredential } from '../api-clients/credentials';
 import type { TokenService } from './token.service';
 import { createTtlCache } from './ttl-cache';
 

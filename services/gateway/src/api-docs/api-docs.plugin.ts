@@ -2,9 +2,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { App } from '@crm/platform';
 import type { FastifyRequest } from 'fastify';
 import { jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { OpenApiDocument } from '../openapi/openapi-document.schema';
-import { mergeOpenApiDocuments, type MergeOptions } from '../openapi/openapi.merge';
-import type { UpstreamDocuments } from '../openapi/upstream-documents.service';
+import { OpenApiDocument } from './openapi-document.schemas';
+import { mergeOpenApiDocuments, type MergeOptions } from './openapi.merge';
+import type { UpstreamDocuments } from './upstream-documents.service';
 
 /**
  * The gateway's own document with the component schemas its `$ref`s name. createApp registers
@@ -35,7 +35,12 @@ export async function registerApiDocs(app: App, options: { upstreamDocuments: Up
   });
 
   const forRequest = new WeakMap<FastifyRequest, OpenApiDocument>();
-  await app.register(swaggerUi, {
+  await app.register(async (scope: App) => {
+    // The reader's pages and the document they show are for anyone, like `/openapi.json`.
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    await scope.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { deepLinking: true, persistAuthorization: true },
     transformSpecificationClone: false,
@@ -53,5 +58,6 @@ export async function registerApiDocs(app: App, options: { upstreamDocuments: Up
         );
       },
     },
+  });
   });
 }

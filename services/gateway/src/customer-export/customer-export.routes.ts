@@ -1,9 +1,9 @@
-import { problem, problemResponses, Problems, ProblemSchema, type App, type Runtime } from '@crm/platform';
+import { anyPrincipal, problem, problemResponses, Problems, ProblemSchema, type App, type Runtime } from '@crm/platform';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { GatewayProblems } from '../domain/gateway.problems';
-import { upstreamRequestHeaders } from '../plugins/upstream-proxy.plugin';
-import type { Upstream } from '../upstreams';
+import { GatewayProblems } from '../gateway.problems';
+import { upstreamRequestHeaders } from '../proxy/upstream-proxy.plugin';
+import type { Upstream } from '../proxy/upstreams';
 
 export interface CustomerExportOptions {
   upstreams: Upstream[];
@@ -80,6 +80,8 @@ export function customerExportRoutes(app: App, options: CustomerExportOptions): 
   app.get(
     '/v1/customers/:id/export',
     {
+      // Each service decides for its own part (the customers service first): the caller's principal goes along.
+      config: { access: anyPrincipal },
       schema: {
         operationId: 'exportCustomer',
         tags: ['customers'],

@@ -1,7 +1,7 @@
 import { problemResponses, Problems, type App } from '@crm/platform';
 import { z } from 'zod';
-import type { ClientCredentials, ClientCredentialsService } from '../domain/client-credentials.service';
-import { GatewayProblems, oauthProblem } from '../domain/gateway.problems';
+import type { ClientCredentials, ClientCredentialsService } from './client-credentials.service';
+import { GatewayProblems, oauthProblem } from '../gateway.problems';
 
 // RFC 6749 §3.2: unknown parameters are ignored, so the body is not strict.
 const TokenRequest = z

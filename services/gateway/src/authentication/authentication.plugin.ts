@@ -1,17 +1,17 @@
 import { problem, ProblemError, Problems, routedPathOf, type App } from '@crm/platform';
 import type { FastifyRequest } from 'fastify';
-import type { Authenticator } from '../domain/authentication.service';
-import type { RejectedCallers } from './rate-limit.plugin';
+import type { Authenticator } from './authentication.service';
+import type { RejectedCallers } from '../rate-limits/rate-limit.plugin';
 
 /**
  * Routes anyone may call: those declared `config: { public: true }` (health, metrics, the document,
- * `/oauth/token`) and Swagger UI's. Everything else (every `/v1` route, proxied or not) needs a bearer token.
+ * `/oauth/token`, Swagger UI's pages). Everything else (every `/v1` route, proxied or not) needs a bearer token.
  */
 function isPublic(request: FastifyRequest): boolean {
   const routeUrl = request.routeOptions.url;
   // No route matched: answer 404 freely, except under /v1 where a caller learns nothing before authenticating.
   if (routeUrl === undefined) return !routedPathOf(request.url).startsWith('/v1');
-  return request.routeOptions.config.public === true || routeUrl === '/docs' || routeUrl.startsWith('/docs/');
+  return request.routeOptions.config.public === true;
 }
 
 const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;

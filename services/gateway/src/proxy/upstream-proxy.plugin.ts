@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import httpProxy from '@fastify/http-proxy';
-import { PRINCIPAL_HEADER, problem, Problems, sendProblem, signPrincipal, type App, type Runtime } from '@crm/platform';
+import { anyPrincipal, PRINCIPAL_HEADER, problem, Problems, sendProblem, signPrincipal, type App, type Runtime } from '@crm/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayProblems } from '../domain/gateway.problems';
+import { GatewayProblems } from '../gateway.problems';
 import { answeredBodyTooLarge, registerBodyLimits, type BodyLimits } from './body-limits.plugin';
-import type { Upstream } from '../upstreams';
+import type { Upstream } from './upstreams';
 
 export interface UpstreamProxyOptions {
   upstreams: Upstream[];
@@ -123,8 +123,10 @@ async function registerProxy(app: App, upstream: Upstream, options: UpstreamProx
 export async function registerUpstreamProxies(app: App, options: UpstreamProxyOptions): Promise<void> {
   await app.register(async (scope: App) => {
     // Upstream paths are documented by the upstreams (merged into /openapi.json), not as wildcards here.
+    // Any authenticated caller reaches the upstream, which decides with the signed principal.
     scope.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, hide: true };
+      route.config = { ...route.config, access: anyPrincipal };
     });
     registerBodyLimits(scope, options.bodyLimits);
     for (const upstream of options.upstreams) await registerUpstream(scope, upstream, options);

@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { problem, Problems, routedPathOf, sendProblem, type App } from '@crm/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isBulkPath } from './rate-limit.plugin';
+import { isBulkPath } from '../rate-limits/rate-limit.plugin';
 
 /** The largest request body a proxied route takes, by route class. */
 export interface BodyLimits {

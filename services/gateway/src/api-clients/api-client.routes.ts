@@ -1,38 +1,17 @@
-import { Principal } from '@crm/domain';
 import { IdempotencyKeyHeader, PageQuery, pageOf, problemResponses, type App } from '@crm/platform';
 import { z } from 'zod';
-import type { ApiClientService } from '../domain/api-client.service';
-
-const NewApiClient = z
-  .strictObject({
-    name: z.string().trim().min(1).max(200).describe('What the client is, for the people who administer it'),
-    principal: Principal.describe('Who the client acts as: staff with roles, a dealer, or an integration'),
-  })
-  .meta({ id: 'NewApiClient' });
-
-const ApiClient = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    principal: Principal,
-    clientId: z.string().describe('OAuth client id for `POST /oauth/token`'),
-    createdAt: z.iso.datetime(),
-    revokedAt: z.iso.datetime().nullable(),
-  })
-  .meta({ id: 'ApiClient' });
-
-const CreatedApiClient = ApiClient.extend({
-  apiKey: z.string().describe('Bearer API key; shown only in this response'),
-  clientSecret: z.string().describe('OAuth client secret; shown only in this response'),
-}).meta({ id: 'CreatedApiClient' });
+import { access } from '../access';
+import { ApiClient, CreatedApiClient, NewApiClient } from './api-client.schemas';
+import type { ApiClientService } from './api-client.service';
 
 const tags = ['api-clients'];
 
-/** Administering API clients: admin staff only (checked by the service). */
+/** Administering API clients: admin staff only. */
 export function apiClientRoutes(app: App, apiClients: ApiClientService): void {
   app.post(
     '/v1/api-clients',
     {
+      config: { access: access.administer },
       schema: {
         operationId: 'createApiClient',
         tags,
@@ -54,6 +33,7 @@ export function apiClientRoutes(app: App, apiClients: ApiClientService): void {
   app.get(
     '/v1/api-clients',
     {
+      config: { access: access.administer },
       schema: {
         operationId: 'listApiClients',
         tags,
@@ -62,12 +42,13 @@ export function apiClientRoutes(app: App, apiClients: ApiClientService): void {
         response: { 200: pageOf(ApiClient), ...problemResponses(400, 401, 403) },
       },
     },
-    async (request) => apiClients.list(request.principal, request.query),
+    async (request) => apiClients.list(request.query),
   );
 
   app.delete(
     '/v1/api-clients/:id',
     {
+      config: { access: access.administer },
       schema: {
         operationId: 'revokeApiClient',
         tags,
@@ -78,7 +59,7 @@ export function apiClientRoutes(app: App, apiClients: ApiClientService): void {
       },
     },
     async (request, reply) => {
-      await apiClients.revoke(request.principal, request.params.id);
+      await apiClients.revoke(request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -1,12 +1,11 @@
 import type { Principal } from '@crm/domain';
 import { decodeCursor, idempotencyScope, onceForKey, paginate, problem, Problems, requestHash, type Runtime } from '@crm/platform';
 import { z } from 'zod';
-import { apiClientRepository, type GatewayDb } from '../db/api-client.repository';
-import { requireAdmin } from './access';
+import { apiClientRepository, type GatewayDb } from './api-client.repository';
 import type { ApiClient } from './api-client.model';
 import { hashCredential, newApiKey, newClientId, newClientSecret } from './credentials';
 import type { DealerDirectory } from './dealer-directory';
-import { GatewayProblems } from './gateway.problems';
+import { GatewayProblems } from '../gateway.problems';
 import type { SealedBox } from './sealed-box';
 
 /** An API client as the API shows it: never a credential or a hash. */
@@ -32,8 +31,8 @@ export interface NewApiClientInput {
 
 export interface ApiClientService {
   create(caller: Principal, input: NewApiClientInput, idempotencyKey: string | undefined): Promise<CreatedApiClientView>;
-  list(caller: Principal, page: { limit: number; cursor?: string }): Promise<{ items: ApiClientView[]; nextCursor: string | null }>;
-  revoke(caller: Principal, id: string): Promise<void>;
+  list(page: { limit: number; cursor?: string }): Promise<{ items: ApiClientView[]; nextCursor: string | null }>;
+  revoke(id: string): Promise<void>;
 }
 
 export const apiClientView = (client: ApiClient): ApiClientView => ({
@@ -65,7 +64,6 @@ export function createApiClientService(deps: {
 
   return {
     async create(caller, input, idempotencyKey) {
-      requireAdmin(caller);
       const { principal } = input;
       if (principal.kind === 'dealer' && !(await deps.dealers.exists(principal.dealerId))) {
         throw problem(GatewayProblems.unknownDealer, `dealer ${principal.dealerId} does not exist; create it with POST /v1/dealers first`);
@@ -99,15 +97,13 @@ export function createApiClientService(deps: {
       return { ...client, ...Credentials.parse(JSON.parse(opened)) };
     },
 
-    async list(caller, { limit, cursor }) {
-      requireAdmin(caller);
+    async list({ limit, cursor }) {
       const after = decodeCursor(cursor, IdCursor);
       const clients = await apiClientRepository.list(db, { after: after?.id, limit: limit + 1 });
       return paginate(clients, limit, apiClientView, (client) => ({ id: client.id }));
     },
 
-    async revoke(caller, id) {
-      requireAdmin(caller);
+    async revoke(id) {
       const outcome = await apiClientRepository.revoke(db, id, runtime.now());
       if (outcome === 'not-found') throw problem(Problems.notFound, `no API client ${id}`);
       deps.onRevoked();
