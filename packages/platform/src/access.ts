@@ -1,4 +1,4 @@
-import type { Principal, StaffRole } from '@crm/domain';
+import { AccountRole, StaffRole, type Principal } from '@crm/domain';
 import { problem, Problems } from './problems';
 
 /**
@@ -12,14 +12,17 @@ export interface AccessRule {
   staff: readonly StaffRole[];
   dealer: boolean;
   integration: boolean;
+  /** Account users (an organisation customer's) with one of these roles; none when absent. */
+  account?: readonly AccountRole[];
 }
 
 /** Any authenticated caller: routes whose upstream (or row scope) decides the rest. */
 export const anyPrincipal: AccessRule = {
   action: 'call this route',
-  staff: ['admin', 'sales', 'agent', 'marketing', 'analyst'],
+  staff: StaffRole.options,
   dealer: true,
   integration: true,
+  account: AccountRole.options,
 };
 
 /** 403 problem+json unless the principal satisfies the rule. */
@@ -33,9 +36,16 @@ export function authorize(principal: Principal, rule: AccessRule): void {
         return rule.dealer;
       case 'integration':
         return rule.integration;
+      case 'account':
+        return rule.account?.includes(principal.role) ?? false;
     }
   })();
   if (!allowed) throw problem(Problems.forbidden, `a ${principal.kind} principal may not ${action} here`);
+}
+
+/** The organisation customer an account principal is confined to, or undefined for every other kind. */
+export function accountScope(principal: Principal): string | undefined {
+  return principal.kind === 'account' ? principal.customerId : undefined;
 }
 
 /** The dealer a principal is confined to, or undefined when it sees every dealer's rows. */

@@ -1,4 +1,4 @@
-import type { Principal } from '@crm/domain';
+import { tenantOf, type Principal } from '@crm/domain';
 
 /**
  * The scope an Idempotency-Key is unique in: the action and the whole identity of the caller (kind,
@@ -6,6 +6,5 @@ import type { Principal } from '@crm/domain';
  * key must never replay another caller's stored response.
  */
 export function idempotencyScope(action: string, principal: Principal): string {
-  const tenant = principal.kind === 'dealer' ? `dealer:${principal.dealerId}` : principal.kind === 'integration' ? `integration:${principal.system}` : 'staff';
-  return `${action}:${tenant}:${principal.subject}`;
+  return `${action}:${tenantOf(principal)}:${principal.subject}`;
 }

@@ -7,6 +7,7 @@ export const GatewayProblems = {
   unsupportedGrantType: problemType('unsupported-grant-type', 400, 'The grant type is not supported'),
   replayUnavailable: problemType('idempotent-replay-unavailable', 409, 'The stored response can no longer be replayed'),
   unknownDealer: problemType('unknown-dealer', 422, 'The dealer does not exist'),
+  unknownOrganization: problemType('unknown-organization', 422, 'The organisation customer does not exist'),
 } as const;
 
 /** RFC 6749 §5.2 error codes the token endpoint answers with. */

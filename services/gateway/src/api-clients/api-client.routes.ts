@@ -18,7 +18,7 @@ export function apiClientRoutes(app: App, apiClients: ApiClientService): void {
         summary: 'Register an API client',
         description:
           'Returns its API key, client id and client secret. The key and the secret are shown only here: store them. ' +
-          'A dealer client must name an existing dealer (422 `unknown-dealer` otherwise; the customers service is asked).',
+          'A dealer client must name an existing dealer (422 `unknown-dealer` otherwise), an account client (an organisation customer\'s user: buyer, approver or viewer) an existing organisation customer (422 `unknown-organization`); the customers service is asked.',
         headers: z.looseObject({ 'idempotency-key': IdempotencyKeyHeader }),
         body: NewApiClient,
         response: { 201: CreatedApiClient, ...problemResponses(400, 401, 403, 409, 422, 502) },

@@ -68,6 +68,9 @@ export function createApiClientService(deps: {
       if (principal.kind === 'dealer' && !(await deps.dealers.exists(principal.dealerId))) {
         throw problem(GatewayProblems.unknownDealer, `dealer ${principal.dealerId} does not exist; create it with POST /v1/dealers first`);
       }
+      if (principal.kind === 'account' && !(await deps.dealers.organizationExists(principal.customerId))) {
+        throw problem(GatewayProblems.unknownOrganization, `customer ${principal.customerId} is not an organisation customer; account users belong to an existing organisation`);
+      }
       const stored = await db.transaction().execute((trx) =>
         onceForKey(
           trx,

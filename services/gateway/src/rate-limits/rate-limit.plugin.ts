@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { Principal } from '@crm/domain';
+import { tenantOf, type Principal } from '@crm/domain';
 import { problem, Problems, routedPathOf, type App } from '@crm/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -23,8 +23,7 @@ export function routeClassOf(request: Pick<FastifyRequest, 'method' | 'url'> & {
 export function callerKeyOf(request: Pick<FastifyRequest, 'ip'> & { principal?: Principal }): string {
   const { principal } = request;
   if (!principal) return `ip:${request.ip}`;
-  const scope = principal.kind === 'dealer' ? principal.dealerId : principal.kind === 'integration' ? principal.system : '';
-  return `${principal.kind}:${principal.subject}:${scope}`;
+  return `${tenantOf(principal)}:${principal.subject}`;
 }
 
 const MINUTE_MS = 60_000;
