@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { eventCatalog, type EventDefinition } from './events';
+import { eventCatalog } from './event-catalog';
+import type { EventDefinition } from './events';
 
 /**
  * The event catalogue as JSON Schema: every event type's `data`, as published on the wire. The

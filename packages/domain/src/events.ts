@@ -135,8 +135,3 @@ export const ScoringEvents = {
     key: (data) => data.customerId,
   }),
 } as const;
-
-/** Every event the suite knows, by CloudEvents type. */
-export const eventCatalog: ReadonlyMap<string, EventDefinition> = new Map(
-  [...Object.values(CustomerEvents), ...Object.values(ScoringEvents)].map((definition) => [definition.type, definition as EventDefinition]),
-);

@@ -3,6 +3,7 @@ export * from './app';
 export * from './batch';
 export * from './bus';
 export * from './config';
+export * from './customer-directory';
 export * from './database';
 export * from './http';
 export * from './idempotency-scope';

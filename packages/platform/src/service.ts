@@ -10,14 +10,14 @@ import { createInProcessBus, createKafkaBus } from './messaging';
 import { createLogger, type Logger } from './logger';
 import { systemRuntime, type Runtime } from './runtime';
 
-/** What a service is handed to build itself: injected, never global. */
-export interface ServiceContext {
+/** What a service is handed to build itself: injected, never global. `C`: its config (base + its own settings). */
+export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   /** The process's database handle; a service narrows it with `db.withSchema(itsSchema)`. */
   db: Kysely<unknown>;
   bus: MessageBus;
   logger: Logger;
   runtime: Runtime;
-  config: BaseConfig;
+  config: C;
   /** For `createApp`: URL length, slow-client timeouts and load shedding from the settings (defaults when absent). */
   limits?: AppLimits;
 }
@@ -28,15 +28,23 @@ export interface StartedService {
   stop(): Promise<void>;
 }
 
-export interface ServiceDefinition {
+export interface ServiceDefinition<C extends BaseConfig = BaseConfig> {
   name: string;
   /** Env var naming its port, and the port when that is unset. */
   portEnv: string;
   defaultPort: number;
   /** Names of the service's own settings still at their public development default (none when absent). */
   developmentSecrets?(config: BaseConfig): string[];
-  start(context: ServiceContext): Promise<StartedService>;
+  /**
+   * Its own settings read from the environment and joined to the base config: called once at boot, for
+   * every service before any starts (one bad setting stops the process before anything listens).
+   */
+  configOf?(config: BaseConfig, env: NodeJS.ProcessEnv): C;
+  start(context: ServiceContext<C>): Promise<StartedService>;
 }
+
+/** A service definition with its own config type, as the host's list (of services with different configs) takes it. */
+export const defineService = <C extends BaseConfig>(definition: ServiceDefinition<C>): ServiceDefinition => definition;
 
 export interface Infrastructure {
   db: Kysely<unknown>;
@@ -103,6 +111,7 @@ export async function runServices(
   const developmentSecrets = [...developmentSecretsOf(config), ...definitions.flatMap((definition) => definition.developmentSecrets?.(config) ?? [])];
   assertPrivateBindWithDevelopmentSecrets(config.HOST, developmentSecrets);
   if (developmentSecrets.length > 0) logger.warn({ developmentSecrets, host: config.HOST }, 'development secrets in use: listening on loopback only');
+  const serviceConfigs = definitions.map((definition) => definition.configOf?.(config, env) ?? config);
   const infrastructure = openInfrastructure(config, logger);
   const limits = appLimitsOf(config, poolGaugeOf(infrastructure.db));
   // Embedded PGlite runs every query on the event loop: lag there is the database at work (a start-up's
@@ -112,13 +121,13 @@ export async function runServices(
   const started: StartedService[] = [];
   const ports: Record<string, number> = {};
   try {
-    for (const definition of definitions) {
+    for (const [index, definition] of definitions.entries()) {
       const service = await definition.start({
         db: infrastructure.db,
         bus: infrastructure.bus,
         logger: logger.child({ service: definition.name }),
         runtime: systemRuntime,
-        config,
+        config: serviceConfigs[index] ?? config,
         limits,
       });
       started.push(service);

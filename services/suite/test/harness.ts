@@ -1,5 +1,6 @@
 import { customersService } from '@crm/customers';
 import { gatewayService } from '@crm/gateway';
+import { salesService } from '@crm/sales';
 import { scoringService } from '@crm/scoring';
 import { baseConfigSchema, createLogger, loadConfig, runServices } from '@crm/platform';
 import { createTestDatabase, freePort, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
@@ -13,6 +14,7 @@ export interface RunningSuite {
   port: number;
   customersUrl: string;
   scoringUrl: string;
+  salesUrl: string;
   topicPrefix: string;
   database: TestDatabase;
   close(): Promise<void>;
@@ -24,10 +26,11 @@ export interface RunningSuite {
  */
 export async function startSuite(name: string, settings: Record<string, string> = {}): Promise<RunningSuite> {
   const database = await createTestDatabase();
-  const [port, customersPort, scoringPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, customersPort, scoringPort, salesPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const customersUrl = `http://127.0.0.1:${customersPort}`;
   const scoringUrl = `http://127.0.0.1:${scoringPort}`;
-  const env = { PORT: String(port), CUSTOMERS_PORT: String(customersPort), CUSTOMERS_URL: customersUrl, SCORING_PORT: String(scoringPort), SCORING_URL: scoringUrl };
+  const salesUrl = `http://127.0.0.1:${salesPort}`;
+  const env = { PORT: String(port), CUSTOMERS_PORT: String(customersPort), CUSTOMERS_URL: customersUrl, SCORING_PORT: String(scoringPort), SCORING_URL: scoringUrl, SALES_PORT: String(salesPort), SALES_URL: salesUrl };
   const topicPrefix = uniqueTopicPrefix();
   const config = loadConfig(baseConfigSchema, {
     NODE_ENV: 'test',
@@ -39,12 +42,13 @@ export async function startSuite(name: string, settings: Record<string, string> 
   });
   // Services read their own settings (ports, upstream URLs, ...) from the environment, as in `pnpm start`.
   Object.assign(process.env, env, settings);
-  const suite = await runServices([customersService, scoringService, gatewayService], { config, logger: createLogger({ name, level: process.env.TEST_LOG_LEVEL ?? 'silent' }), env });
+  const suite = await runServices([customersService, scoringService, salesService, gatewayService], { config, logger: createLogger({ name, level: process.env.TEST_LOG_LEVEL ?? 'silent' }), env });
   return {
     api: `http://127.0.0.1:${port}`,
     port,
     customersUrl,
     scoringUrl,
+    salesUrl,
     topicPrefix,
     database,
     close: async () => {

@@ -1,0 +1,7 @@
+import { SalesDealEvents } from './sales-deal.events';
+import { SalesLeadEvents } from './sales-lead.events';
+import { SalesPipelineEvents } from './sales-pipeline.events';
+
+/** Every event of the sales service, on `crm.sales`. */
+export const SalesEvents = { ...SalesLeadEvents, ...SalesDealEvents, ...SalesPipelineEvents } as const;
+export { SalesDealEvents, SalesLeadEvents, SalesPipelineEvents };

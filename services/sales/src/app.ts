@@ -1,0 +1,54 @@
+import { Topics } from '@crm/domain';
+import { createApp, openServiceStore, pingDatabase, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
+import type { SalesConfig } from './config';
+import { customerDirectoryConsumerHandlers } from './customer-directory/customer-directory.consumer';
+import type { CustomerLifecycle } from './customer-directory/customer-lifecycle';
+import { SALES_SCHEMA, salesMigrations } from './db/migrations';
+import type { SalesDatabase } from './db/tables';
+import { teamRepository } from './teams/team.repository';
+import { teamRoutes } from './teams/team.routes';
+import { createTeamService } from './teams/team.service';
+
+/** Builds the sales service from injected dependencies: migrate, customer directory, relay, features. Never listens. */
+export async function buildSalesService(context: ServiceContext<SalesConfig>): Promise<StartedService> {
+  const { logger, runtime, bus, config } = context;
+  const { db, relay, write } = await openServiceStore<SalesDatabase>(context, {
+    migrations: salesMigrations,
+    source: '/crm/sales',
+    publishes: [Topics.sales],
+  });
+  // Each feature that keeps rows about customers moves them on a merge and drops them on an erasure.
+  const customerLifecycles: CustomerLifecycle[] = [];
+  const customers = await startEventConsumer({
+    db,
+    bus,
+    logger: logger.child({ component: 'customer-directory' }),
+    groupId: 'sales.customer-directory',
+    topics: [Topics.customers, Topics.scoring],
+    handlers: customerDirectoryConsumerHandlers(customerLifecycles),
+  });
+  const retention = startRetention(context, { db, schema: SALES_SCHEMA });
+
+  const app = await createApp({
+    name: 'sales',
+    description: 'Sales force automation: leads, opportunities, forecasts, activities, products and prices, quotes, orders, commissions.',
+    logger,
+    limits: context.limits,
+    principalSecret: config.CRM_INTERNAL_SECRET,
+    readiness: [
+      { name: 'database', check: () => pingDatabase(context.db) },
+      { name: 'broker', check: () => bus.ping() },
+    ],
+  });
+  const teammatesOf = (subject: string) => teamRepository.visibleSubjects(db, subject);
+  void teammatesOf;
+  teamRoutes(app, createTeamService({ db, runtime, write }));
+  return {
+    app,
+    stop: async () => {
+      await retention.stop();
+      await customers.close();
+      await relay.stop();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { customerDirectoryMigration, outboxLeaseMigration, platformTablesMigration, type ServiceMigrations } from '@crm/platform';
+import { teamsAndTiers } from './2026-12-05T10-00_teams-and-tiers';
+
+export const SALES_SCHEMA = 'sales';
+
+/** In order of their names; each feature adds its own (frozen once released). */
+export const salesMigrations: ServiceMigrations = {
+  schema: SALES_SCHEMA,
+  migrations: {
+    '2026-12-05T00-00_platform': platformTablesMigration,
+    '2026-12-05T00-01_outbox-lease': outboxLeaseMigration,
+    '2026-12-05T00-02_customer-directory': customerDirectoryMigration,
+    '2026-12-05T10-00_teams-and-tiers': teamsAndTiers,
+  },
+};

@@ -1,0 +1,4 @@
+import { baseConfigSchema, runMain } from '@crm/platform';
+import { salesService } from './index';
+
+runMain('sales', [salesService], baseConfigSchema);
