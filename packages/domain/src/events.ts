@@ -128,6 +128,13 @@ export const ScoringEvents = {
     data: z.object({ segmentId: z.uuid(), customerId: z.uuid() }),
     key: (data) => data.customerId,
   }),
+  /** The rate one unit of `currency` converts to the base currency at (`amount × rate` = base amount), from now on. */
+  exchangeRateSet: defineEvent({
+    type: 'crm.scoring.exchange-rate.set.v1',
+    topic: Topics.scoring,
+    data: z.object({ currency: z.string(), rate: z.string(), baseCurrency: z.string(), version: z.number().int(), setAt: z.iso.datetime({ offset: true }) }),
+    key: (data) => data.currency,
+  }),
   segmentLeft: defineEvent({
     type: 'crm.scoring.segment-left.v1',
     topic: Topics.scoring,
