@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { readNdjsonRequest, ndjsonStopLine, ndjsonWithoutLines, type NdjsonLimits, type NdjsonLine, type NdjsonReader } from './ndjson';
 import { NDJSON } from './openapi-conventions';
-import { problem, Problems } from './problems';
+import { problem, Problems, type ProblemType } from './problems';
 
 /** One item of a batch and its place: the JSON array's index, or the NDJSON line number − 1. */
 export interface IndexedValue {
@@ -35,7 +36,7 @@ export async function readBatch(request: FastifyRequest, reply: FastifyReply, li
 
 /** Sends an NDJSON answer as it is produced (streams bypass the response schema, which documents the JSON form). */
 export function sendNdjson(reply: FastifyReply, lines: AsyncIterable<string>): FastifyReply {
-  return reply.type(NDJSON).send(Readable.from(lines) as never);
+  return reply.type(NDJSON).send(Readable.from(lines));
 }
 
 /**
@@ -65,4 +66,33 @@ export async function* ndjsonBatchAnswer<Result, Summary>(
   }
   yield `${JSON.stringify({ summary })}\n`;
   if (lines.stopped) yield ndjsonStopLine(lines.stopped);
+}
+
+/**
+ * Why one item of a batch was not applied: the problem it would have been answered with on its own
+ * (RFC 9457 fields, `detail` saying what was wrong with this item). Shared by every batch answer.
+ */
+export const BatchItemError = z
+  .object({ type: z.string(), title: z.string(), status: z.number().int(), detail: z.string() })
+  .meta({ id: 'BatchItemError' });
+export type BatchItemError = z.infer<typeof BatchItemError>;
+
+/** A batch item's error from a problem type and what went wrong with the item. */
+export function batchItemError(type: ProblemType, detail: string): BatchItemError {
+  return { type: type.type, title: type.title, status: type.status, detail };
+}
+
+/** The error of an NDJSON line that is not an item (malformed JSON, over the line limit). */
+export const refusedLineError = (line: RefusedLine): BatchItemError => batchItemError(line.problem, line.error);
+
+/**
+ * An item's validation issues as one `detail`: `path: message` joined by "; ", the item itself named
+ * `root` (e.g. "(item)"). `message` words an issue (e.g. valueFreeMessage where the reason is stored).
+ */
+export function issuesDetail(
+  issues: readonly z.core.$ZodIssue[],
+  root: string,
+  message: (issue: z.core.$ZodIssue) => string = (issue) => issue.message,
+): string {
+  return issues.map((issue) => `${issue.path.join('.') || root}: ${message(issue)}`).join('; ');
 }
