@@ -1,13 +1,25 @@
 import { Topics } from '@crm/domain';
-import { createApp, hasTrigramSupport, ndjsonLimitsOf, openServiceStore, startEventConsumer, startRetention, type App, type ServiceContext, type StartedService } from '@crm/platform';
+import { createApp, hasTrigramSupport, ndjsonLimitsOf, openServiceStore, pingDatabase, startEventConsumer, startRetention, type App, type ServiceContext, type StartedService } from '@crm/platform';
+import { attributeDefinitionsRoutes } from './attribute-definitions/attribute-definitions.routes';
+import { createAttributeDefinitionsService } from './attribute-definitions/attribute-definitions.service';
+import { consentsRoutes } from './consents/consents.routes';
+import { createConsentsService } from './consents/consents.service';
+import { contactsRoutes } from './contacts/contacts.routes';
+import { createContactsService } from './contacts/contacts.service';
+import { customersRoutes } from './customers/customers.routes';
+import { createCustomersService } from './customers/customers.service';
 import { CUSTOMERS_SCHEMA, customersMigrations } from './db/migrations';
 import type { CustomersDatabase } from './db/tables';
-import { timelineHandlers } from './events/timeline.consumer';
-import { batchRoutes } from './routes/batch.routes';
-import { customerRelationRoutes } from './routes/customer-relations.routes';
-import { customerRoutes } from './routes/customers.routes';
-import { referenceDataRoutes } from './routes/reference-data.routes';
-import type { RouteContext } from './routes/route-context';
+import { dealersRoutes } from './dealers/dealers.routes';
+import { createDealersService } from './dealers/dealers.service';
+import type { Dependencies } from './dependencies';
+import { duplicatesRoutes } from './duplicates/duplicates.routes';
+import { createDuplicatesService } from './duplicates/duplicates.service';
+import { personalDataRoutes } from './personal-data/personal-data.routes';
+import { createPersonalDataService } from './personal-data/personal-data.service';
+import { timelineHandlers } from './timeline/timeline.consumer';
+import { timelineRoutes } from './timeline/timeline.routes';
+import { createTimelineService } from './timeline/timeline.service';
 
 export interface CustomersApp extends StartedService {
   app: App;
@@ -39,11 +51,11 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
     limits: context.limits,
     principalSecret: config.CRM_INTERNAL_SECRET,
     readiness: [
-      { name: 'database', check: async () => void (await db.selectFrom('dealer').select('id').limit(1).execute()) },
+      { name: 'database', check: () => pingDatabase(context.db) },
       { name: 'broker', check: () => bus.ping() },
     ],
   });
-  const routeContext: RouteContext = {
+  const deps: Dependencies = {
     db,
     outbox,
     runtime,
@@ -51,10 +63,14 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
     write,
     ndjson: ndjsonLimitsOf(config),
   };
-  customerRoutes(app, routeContext);
-  customerRelationRoutes(app, routeContext);
-  batchRoutes(app, routeContext);
-  referenceDataRoutes(app, routeContext);
+  customersRoutes(app, { customers: createCustomersService(deps), ndjson: deps.ndjson });
+  contactsRoutes(app, { contacts: createContactsService(deps) });
+  duplicatesRoutes(app, { duplicates: createDuplicatesService(deps) });
+  consentsRoutes(app, { consents: createConsentsService(deps) });
+  timelineRoutes(app, { timeline: createTimelineService(deps) });
+  personalDataRoutes(app, { personalData: createPersonalDataService(deps) });
+  dealersRoutes(app, { dealers: createDealersService(deps) });
+  attributeDefinitionsRoutes(app, { attributeDefinitions: createAttributeDefinitionsService(deps) });
   return {
     app,
     stop: async () => {

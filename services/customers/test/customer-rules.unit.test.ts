@@ -1,5 +1,5 @@
-import { attributeErrors } from '../src/domain/attribute.rules';
-import { applyInput, changedFields, fieldsSetBy, survive, survivingFieldTimes, type CustomerState } from '../src/domain/customer.model';
+import { attributeErrors } from '../src/attribute-definitions/attribute.rules';
+import { applyInput, changedFields, fieldsSetBy, survive, survivingFieldTimes, type CustomerState } from '../src/customers/customer.model';
 
 const TODAY = '2026-11-23';
 

@@ -1,6 +1,6 @@
 import { CustomerEvents, CustomerSnapshot } from '@crm/domain';
-import { toView } from '../src/domain/customer.model';
-import { snapshotOf } from '../src/domain/customer.snapshot';
+import { toView } from '../src/customers/customer.model';
+import { snapshotOf } from '../src/customers/customer.snapshot';
 
 /** The events' snapshot is what topics retain: it must hold no direct identifier (docs/adr/0009). */
 describe('the customer snapshot on the topics', () => {

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Kysely, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -95,6 +95,9 @@ export interface CustomersDatabase {
   consent: ConsentTable;
   timeline_entry: TimelineEntryTable;
 }
+
+/** The service's database, or a transaction on it: what every repository function takes first. */
+export type Db = Kysely<CustomersDatabase>;
 
 export type CustomerRow = Selectable<CustomerTable>;
 export type NewCustomerRow = Insertable<CustomerTable>;

@@ -1,19 +1,21 @@
 import { ScoringEvents, type CloudEvent, type EventDefinition } from '@crm/domain';
 import type { EventHandler } from '@crm/platform';
-import { addTimelineEntries, type Db } from '../db/customer.repository';
+import { customerRepository } from '../customers/customers.repository';
+import type { Db } from '../db/tables';
+import { timelineRepository } from './timeline.repository';
 
-/** Interactions other services report about a customer, kept on its one lifetime timeline. */
+/** Interactions other services report about a customer, kept on its one lifetime timeline (each has its entry schema in timeline.schemas.ts). */
 const TIMELINE_EVENTS: readonly EventDefinition[] = [ScoringEvents.tierChanged, ScoringEvents.segmentEntered, ScoringEvents.segmentLeft];
 
 export function timelineHandlers(): Record<string, EventHandler> {
   const record: EventHandler = async (trx, event: CloudEvent) => {
     const db = trx as Db;
-    const customer = await db.selectFrom('customer').select(['status', 'merged_into']).where('id', '=', event.subject).executeTakeFirst();
+    const customer = await customerRepository.statusOf(db, event.subject);
     // What other services report after an erasure (their own clean-up, say "left segment") is about
     // nobody any more: an erased customer's timeline stays empty.
     if (customer?.status === 'erased') return;
     // An event about a merged-away customer (sent before the sender learnt of the merge) goes on the survivor's timeline.
-    await addTimelineEntries(db, [
+    await timelineRepository.addEntries(db, [
       { customerId: customer?.merged_into ?? event.subject, occurredAt: event.time, type: event.type, source: event.source, data: event.data },
     ]);
   };

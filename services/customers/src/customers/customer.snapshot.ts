@@ -1,5 +1,5 @@
 import type { CustomerSnapshot } from '@crm/domain';
-import type { CustomerView } from './customer.model';
+import type { CustomerView } from './customers.schemas';
 
 /** What other services may keep of a customer: the event-carried state of created/updated/merged (no direct identifiers). */
 export function snapshotOf(view: CustomerView): CustomerSnapshot {

@@ -1,79 +1,5 @@
-import {
-  Address,
-  BuyingRole,
-  ConsentChannel,
-  Email,
-  ExternalId,
-  NamespacedExternalId,
-  LifecycleStage,
-  PartyKind,
-  PartyRole,
-  Phone,
-  SafeDate,
-  SafeText,
-} from '@crm/domain';
-import { z } from 'zod';
-
-const Name = SafeText.trim().min(1).max(200);
-const AttributeValue = z.union([SafeText.max(1000), z.number(), z.boolean(), z.null()]);
-
-/**
- * What a client writes. Upserts and PATCH name only the fields they change: a field left out keeps
- * its value, arrays given replace the stored ones, external ids given are added.
- */
-export const CustomerInput = z.strictObject({
-  kind: PartyKind.optional(),
-  displayName: Name.optional(),
-  givenName: Name.nullable().optional(),
-  familyName: Name.nullable().optional(),
-  organizationName: Name.nullable().optional(),
-  birthDate: SafeDate.nullable().optional(),
-  lifecycleStage: LifecycleStage.optional(),
-  roles: z.array(PartyRole).min(1).max(4).optional(),
-  dealerId: z.uuid().nullable().optional(),
-  emails: z.array(Email).max(10).optional(),
-  phones: z.array(Phone).max(10).optional(),
-  addresses: z.array(Address).max(10).optional(),
-  attributes: z.record(SafeText.max(100), AttributeValue).optional(),
-  externalIds: z.array(ExternalId).max(20).optional(),
-});
-export type CustomerInput = z.infer<typeof CustomerInput>;
-
-export const ConsentState = z.object({ granted: z.boolean(), source: z.string(), recordedAt: z.string() });
-
-export const CustomerView = z
-  .object({
-    id: z.uuid(),
-    kind: PartyKind,
-    displayName: z.string(),
-    givenName: z.string().nullable(),
-    familyName: z.string().nullable(),
-    organizationName: z.string().nullable(),
-    birthDate: z.string().nullable(),
-    lifecycleStage: LifecycleStage,
-    roles: z.array(PartyRole),
-    dealerId: z.uuid().nullable(),
-    emails: z.array(z.string()),
-    phones: z.array(z.string()),
-    addresses: z.array(Address),
-    attributes: z.record(z.string(), AttributeValue),
-    externalIds: z.array(NamespacedExternalId),
-    consents: z.partialRecord(ConsentChannel, ConsentState),
-    version: z.number().int(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'Customer' });
-export type CustomerView = z.infer<typeof CustomerView>;
-
-export const ContactInput = z.strictObject({
-  personId: z.uuid(),
-  buyingRole: BuyingRole,
-  jobTitle: SafeText.trim().min(1).max(200).optional(),
-});
-export const ContactView = z
-  .object({ id: z.uuid(), organizationId: z.uuid(), personId: z.uuid(), buyingRole: BuyingRole, jobTitle: z.string().nullable(), createdAt: z.string() })
-  .meta({ id: 'Contact' });
+import type { Address, ExternalId, LifecycleStage, PartyKind, PartyRole } from '@crm/domain';
+import type { CustomerInput, CustomerView } from './customers.schemas';
 
 /** The API view of a customer: its state plus identity and bookkeeping (a literal, not a spread: it is hot). */
 export function toView(
@@ -121,6 +47,11 @@ export interface CustomerState {
   attributes: Record<string, string | number | boolean | null>;
 }
 export type CustomerField = keyof CustomerState;
+
+/** Unambiguous: a system name never contains "/". */
+export const externalKey = (id: ExternalId): string => `${id.system}/${id.id}`;
+/** An external id within its namespace (a namespace never contains "|"). */
+export const namespacedKey = (namespace: string, id: ExternalId): string => `${namespace}|${externalKey(id)}`;
 
 export const CUSTOMER_FIELDS: readonly CustomerField[] = [
   'kind', 'displayName', 'givenName', 'familyName', 'organizationName', 'birthDate', 'lifecycleStage',

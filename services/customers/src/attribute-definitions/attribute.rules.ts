@@ -1,10 +1,10 @@
 import { SafeDate } from '@crm/domain';
-import type { AttributeDefinitionRow } from '../db/tables';
+import type { AttributeRule } from './attribute-definitions.repository';
 
 /** Custom attributes must be defined by an admin first; no free-for-all JSON. Returns the problems found. */
 export function attributeErrors(
   attributes: Record<string, unknown>,
-  definitions: ReadonlyMap<string, Pick<AttributeDefinitionRow, 'type' | 'allowed_values'>>,
+  definitions: ReadonlyMap<string, Pick<AttributeRule, 'type' | 'allowed_values'>>,
 ): string[] {
   const errors: string[] = [];
   for (const [name, value] of Object.entries(attributes)) {

@@ -1,26 +1,16 @@
-import { CustomerEvents, externalIdNamespace, SHARED_NAMESPACE, type ExternalId, type NamespacedExternalId, type Principal } from '@crm/domain';
-import { etagOf, ifMatchHolds, lockForTransaction, Problems, type Outbox, type ProblemType, type Runtime } from '@crm/platform';
-
-import {
-  addExternalIds,
-  addTimelineEntries,
-  externalIdOwners,
-  externalKey,
-  namespacedKey,
-  insertCustomers,
-  loadViews,
-  lockCustomers,
-  stateOf,
-  updateCustomers,
-  type CustomerWrite,
-  type Db,
-} from '../db/customer.repository';
-import type { CustomerRow } from '../db/tables';
-import { dealerScope, notFoundMessage, revealableSurvivors } from './access';
-import { attributeErrors } from './attribute.rules';
-import { applyInput, changedFields, fieldsSetBy, toView, type CustomerField, type CustomerInput, type CustomerView } from './customer.model';
+import { CustomerEvents, externalIdNamespace, SHARED_NAMESPACE, type ExternalId, type NamespacedExternalId } from '@crm/domain';
+import { dealerScope, etagOf, ifMatchHolds, lockForTransaction, Problems, type ProblemType } from '@crm/platform';
+import { attributeErrors } from '../attribute-definitions/attribute.rules';
+import { attributeDefinitionRepository, type AttributeRule } from '../attribute-definitions/attribute-definitions.repository';
+import { dealerRepository } from '../dealers/dealers.repository';
+import type { WriteContext } from '../dependencies';
+import { timelineRepository } from '../timeline/timeline.repository';
+import { applyInput, changedFields, externalKey, fieldsSetBy, namespacedKey, toView, type CustomerField } from './customer.model';
 import { CustomerProblems } from './customer.problems';
 import { snapshotOf } from './customer.snapshot';
+import { notFoundMessage, revealableSurvivors } from './customer.visibility';
+import { customerRepository, stateOf, type CustomerRow, type CustomerWrite, type Db } from './customers.repository';
+import type { CustomerInput, CustomerView } from './customers.schemas';
 
 export type CustomerRef =
   | { kind: 'new' }
@@ -42,14 +32,6 @@ export interface ItemError {
 export type ItemResult =
   | { status: 'created' | 'updated' | 'unchanged'; id: string; version: number; changedFields: CustomerField[] }
   | { status: 'error'; error: ItemError };
-
-export interface WriteContext {
-  principal: Principal;
-  outbox: Outbox;
-  runtime: Runtime;
-  /** Timeline `source`: who made the change. */
-  source: string;
-}
 
 const fail = (problem: ProblemType, message: string, survivorId?: string): ItemResult => ({
   status: 'error',
@@ -83,12 +65,12 @@ export async function upsertCustomers(
     ...(item.input.externalIds ?? []),
   ]);
   await lockForTransaction(trx, referencedExternalIds.map((externalId) => namespacedKey(namespace, externalId)));
-  const owners = await externalIdOwners(trx, referencedExternalIds, scope ? [namespace, SHARED_NAMESPACE] : [namespace]);
+  const owners = await customerRepository.externalIdOwners(trx, referencedExternalIds, scope ? [namespace, SHARED_NAMESPACE] : [namespace]);
   const ownerIn = (ns: string, externalId: ExternalId) => owners.get(namespacedKey(ns, externalId));
   const candidates = items.flatMap(({ ref }) =>
     ref.kind === 'id' ? [ref.id] : ref.kind === 'external' ? [ownerIn(namespace, ref.externalId), scope ? ownerIn(SHARED_NAMESPACE, ref.externalId) : undefined] : [],
   );
-  const rows = new Map((await lockCustomers(trx, [...new Set(candidates.filter((id) => id !== undefined))])).map((r) => [r.id, r]));
+  const rows = new Map((await customerRepository.lockByIds(trx, [...new Set(candidates.filter((id) => id !== undefined))])).map((r) => [r.id, r]));
   const targets = items.map(({ ref }) => {
     if (ref.kind !== 'external') return ref.kind === 'id' ? ref.id : undefined;
     const shared = scope ? ownerIn(SHARED_NAMESPACE, ref.externalId) : undefined;
@@ -99,11 +81,11 @@ export async function upsertCustomers(
 
   const needDefinitions = items.some((item) => item.input.attributes && Object.keys(item.input.attributes).length > 0);
   const definitions = needDefinitions
-    ? new Map((await trx.selectFrom('attribute_definition').select(['name', 'type', 'allowed_values']).execute()).map((d) => [d.name, d]))
-    : new Map();
+    ? new Map((await attributeDefinitionRepository.rules(trx)).map((d) => [d.name, d]))
+    : new Map<string, AttributeRule>();
   const namedDealers = [...new Set([...items.map((i) => i.input.dealerId), scope].filter((id): id is string => typeof id === 'string'))];
   const knownDealers = new Set(
-    namedDealers.length ? (await trx.selectFrom('dealer').select('id').where('id', 'in', namedDealers).execute()).map((d) => d.id) : [],
+    await dealerRepository.existingIds(trx, namedDealers),
   );
 
   const seen = new Set<string>();
@@ -183,11 +165,11 @@ export async function upsertCustomers(
     return { status: 'updated', id, version: row.version + 1, changedFields: changed };
   });
 
-  await insertCustomers(trx, creates);
-  await updateCustomers(trx, updates);
-  await addExternalIds(trx, namespace, links);
+  await customerRepository.insertMany(trx, creates);
+  await customerRepository.updateMany(trx, updates);
+  await customerRepository.addExternalIds(trx, namespace, links);
   // New customers are exactly what was just written; only changed ones need a read back.
-  const views = await loadViews(trx, updates.map((w) => w.id));
+  const views = await customerRepository.loadViews(trx, updates.map((w) => w.id));
   // As loadViews shows them: a dealer's ids with their namespace, so events carry it to other services.
   const linksOf = new Map<string, NamespacedExternalId[]>();
   for (const { customerId, externalId } of links) {
@@ -204,7 +186,7 @@ export async function upsertCustomers(
     CustomerEvents.updated,
     updates.map((w) => ({ customer: snapshotOf(viewOf(w.id)), changedFields: w.changed.length ? w.changed : ['externalIds'] })),
   );
-  await addTimelineEntries(trx, [
+  await timelineRepository.addEntries(trx, [
     ...creates.map((w) => ({ customerId: w.id, occurredAt: now, type: CustomerEvents.created.type, source: context.source, data: {} })),
     ...updates.map((w) => ({ customerId: w.id, occurredAt: now, type: CustomerEvents.updated.type, source: context.source, data: { changedFields: w.changed } })),
   ]);
