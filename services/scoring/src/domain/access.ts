@@ -1,21 +1,5 @@
-import type { Principal } from '@crm/domain';
-import { authorize as authorizeRule, type AccessRule } from '@crm/platform';
 import { sql, type RawBuilder } from 'kysely';
 import { table } from '../db/scoring.repository';
-
-export type Action = 'read' | 'ingest' | 'administer';
-
-/** Batch jobs and ERP post sales, dealers only their own; rates and models are admin work. */
-const rules: Record<Action, AccessRule> = {
-  read: { staff: ['admin', 'sales', 'agent', 'marketing', 'analyst'], dealer: true, integration: true },
-  ingest: { staff: ['admin', 'sales'], dealer: true, integration: true },
-  administer: { staff: ['admin'], dealer: false, integration: false },
-};
-
-/** 403 when the principal's kind or role may not do this at all; another dealer's customer is a 404 instead. */
-export function authorize(principal: Principal, action: Action): void {
-  authorizeRule(principal, rules[action], action);
-}
 
 /**
  * Whether the customer in `customerIdColumn` is assigned to the dealer now: what a dealer may see of

@@ -2,7 +2,7 @@ import { CurrencyCode } from '@crm/domain';
 import { etagOf, ifMatchHolds, IfMatchHeaders, problem, problemResponses, Problems, type App } from '@crm/platform';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { authorize } from '../domain/access';
+import { access } from '../access';
 import type { ScoringRouteContext } from './route-context';
 
 const Rate = z.string().regex(/^\d{1,12}(\.\d{1,10})?$/, 'must be a positive decimal string like "0.1389"').refine((r) => Number(r) > 0, 'must be greater than 0');
@@ -23,7 +23,7 @@ export function exchangeRateRoutes(app: App, context: ScoringRouteContext): void
 
   app.put(
     '/v1/exchange-rates/:currency',
-    {
+    { config: { access: access.administer },
       schema: {
         operationId: 'setExchangeRate',
         tags,
@@ -36,7 +36,6 @@ export function exchangeRateRoutes(app: App, context: ScoringRouteContext): void
       },
     },
     async (request, reply) => {
-      authorize(request.principal, 'administer');
       const { currency } = request.params;
       if (currency === base) throw problem(Problems.unprocessable, `${base} is the base currency: its rate is 1`);
       const { row, created } = await context.write(async (trx) => {
@@ -59,9 +58,8 @@ export function exchangeRateRoutes(app: App, context: ScoringRouteContext): void
 
   app.get(
     '/v1/exchange-rates',
-    { schema: { operationId: 'listExchangeRates', tags, summary: 'Every exchange rate to the base currency', response: { 200: z.object({ baseCurrency: z.string(), items: z.array(ExchangeRate) }), ...problemResponses(401, 403) } } },
+    { config: { access: access.read }, schema: { operationId: 'listExchangeRates', tags, summary: 'Every exchange rate to the base currency', response: { 200: z.object({ baseCurrency: z.string(), items: z.array(ExchangeRate) }), ...problemResponses(401, 403) } } },
     async (request) => {
-      authorize(request.principal, 'read');
       const rows = await context.db.selectFrom('exchange_rate').selectAll().orderBy('currency').execute();
       return { baseCurrency: base, items: rows.map(view) };
     },

@@ -3,7 +3,7 @@ import { problem, problemResponses, Problems, type App } from '@crm/platform';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { ClvModelTable } from '../db/tables';
-import { authorize } from '../domain/access';
+import { access } from '../access';
 import { fitClvModel } from '../domain/scores';
 import type { ScoringRouteContext } from './route-context';
 
@@ -40,7 +40,7 @@ const view = (row: Selectable<ClvModelTable>): z.infer<typeof ClvModel> => ({
 export function modelRoutes(app: App, context: ScoringRouteContext): void {
   app.post(
     '/v1/scoring/models/clv/fit',
-    {
+    { config: { access: access.administer },
       schema: {
         operationId: 'fitClvModel',
         tags,
@@ -54,7 +54,6 @@ export function modelRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request, reply) => {
-      authorize(request.principal, 'administer');
       const began = Date.now();
       request.log.info({ calibrationEnd: request.body.calibrationEnd }, 'CLV fit started');
       const row = await context.write((trx) => fitClvModel(trx, context.runtime, request.body));
@@ -65,9 +64,8 @@ export function modelRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/scoring/models/clv',
-    { schema: { operationId: 'listClvModels', tags, summary: 'CLV model versions, newest first', response: { 200: z.object({ items: z.array(ClvModel) }), ...problemResponses(401, 403) } } },
+    { config: { access: access.read }, schema: { operationId: 'listClvModels', tags, summary: 'CLV model versions, newest first', response: { 200: z.object({ items: z.array(ClvModel) }), ...problemResponses(401, 403) } } },
     async (request) => {
-      authorize(request.principal, 'read');
       const rows = await context.db.selectFrom('clv_model').selectAll().orderBy('version', 'desc').execute();
       return { items: rows.map(view) };
     },
@@ -75,9 +73,8 @@ export function modelRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/scoring/models/clv/active',
-    { schema: { operationId: 'getActiveClvModel', tags, summary: 'The CLV model predictions use', response: { 200: ClvModel, ...problemResponses(401, 403, 404) } } },
+    { config: { access: access.read }, schema: { operationId: 'getActiveClvModel', tags, summary: 'The CLV model predictions use', response: { 200: ClvModel, ...problemResponses(401, 403, 404) } } },
     async (request) => {
-      authorize(request.principal, 'read');
       const row = await context.db.selectFrom('clv_model').selectAll().where('active', '=', true).executeTakeFirst();
       if (!row) throw problem(Problems.notFound, 'no CLV model is active: fit one with POST /v1/scoring/models/clv/fit');
       return view(row);
@@ -86,9 +83,8 @@ export function modelRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/scoring/models/clv/:version',
-    { schema: { operationId: 'getClvModel', tags, summary: 'One CLV model version', params: z.object({ version: z.coerce.number().int().min(1) }), response: { 200: ClvModel, ...problemResponses(400, 401, 403, 404) } } },
+    { config: { access: access.read }, schema: { operationId: 'getClvModel', tags, summary: 'One CLV model version', params: z.object({ version: z.coerce.number().int().min(1) }), response: { 200: ClvModel, ...problemResponses(400, 401, 403, 404) } } },
     async (request) => {
-      authorize(request.principal, 'read');
       const row = await context.db.selectFrom('clv_model').selectAll().where('version', '=', request.params.version).executeTakeFirst();
       if (!row) throw problem(Problems.notFound, `CLV model version ${request.params.version} does not exist`);
       return view(row);

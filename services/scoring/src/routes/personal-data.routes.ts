@@ -1,6 +1,6 @@
 import { dealerScope, problem, problemResponses, Problems, type App } from '@crm/platform';
 import { z } from 'zod';
-import { authorize } from '../domain/access';
+import { access } from '../access';
 import { personalDataOf } from '../domain/personal-data.service';
 import type { ScoringRouteContext } from './route-context';
 
@@ -12,7 +12,7 @@ import type { ScoringRouteContext } from './route-context';
 export function personalDataRoutes(app: App, context: ScoringRouteContext): void {
   app.get(
     '/v1/customers/:id/personal-data',
-    {
+    { config: { access: access.read },
       schema: {
         operationId: 'getCustomerPersonalData',
         tags: ['gdpr'],
@@ -23,7 +23,6 @@ export function personalDataRoutes(app: App, context: ScoringRouteContext): void
       },
     },
     async (request, reply) => {
-      authorize(request.principal, 'read');
       const { id } = request.params;
       const scope = dealerScope(request.principal);
       if (scope) {

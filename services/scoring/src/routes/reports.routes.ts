@@ -1,6 +1,6 @@
 import { problemResponses, type App } from '@crm/platform';
 import { z } from 'zod';
-import { authorize } from '../domain/access';
+import { access } from '../access';
 import { SalesReportQuery, salesReport } from '../domain/reports/sales-report.service';
 import type { ScoringRouteContext } from './route-context';
 
@@ -22,7 +22,7 @@ const SalesReport = z
 export function reportRoutes(app: App, context: ScoringRouteContext): void {
   app.get(
     '/v1/reports/sales',
-    {
+    { config: { access: access.read },
       schema: {
         operationId: 'getSalesReport',
         tags: ['reports'],
@@ -33,7 +33,6 @@ export function reportRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request) => {
-      authorize(request.principal, 'read');
       const rows = await salesReport(context.db, request.query, request.principal);
       return { baseCurrency: context.config.SCORING_BASE_CURRENCY, groupBy: request.query.groupBy, rows };
     },

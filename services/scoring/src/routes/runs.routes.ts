@@ -1,6 +1,6 @@
 import { problem, problemResponses, Problems, type App } from '@crm/platform';
 import { z } from 'zod';
-import { authorize } from '../domain/access';
+import { access } from '../access';
 import { startRun, type RunRow } from '../domain/scores';
 import type { ScoringRouteContext } from './route-context';
 
@@ -36,7 +36,7 @@ const view = (run: RunRow): z.infer<typeof ScoringRun> => ({
 export function runRoutes(app: App, context: ScoringRouteContext): void {
   app.post(
     '/v1/scoring/runs',
-    {
+    { config: { access: access.administer },
       schema: {
         operationId: 'startScoringRun',
         tags,
@@ -49,7 +49,6 @@ export function runRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request, reply) => {
-      authorize(request.principal, 'administer');
       const { started, run } = await startRun(context, `manual:${request.principal.subject}`);
       if (!started) {
         reply.header('location', `/v1/scoring/runs/${run.id}`);
@@ -61,7 +60,7 @@ export function runRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/scoring/runs',
-    {
+    { config: { access: access.administer },
       schema: {
         operationId: 'listScoringRuns',
         tags,
@@ -71,7 +70,6 @@ export function runRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request) => {
-      authorize(request.principal, 'administer');
       const rows = await context.db.selectFrom('scoring_run').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(request.query.limit).execute();
       return { items: rows.map(view) };
     },
@@ -79,9 +77,8 @@ export function runRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/scoring/runs/:id',
-    { schema: { operationId: 'getScoringRun', tags, summary: 'A scoring run: status, step, customers scored, timestamps', params: z.object({ id: z.uuid() }), response: { 200: ScoringRun, ...problemResponses(400, 401, 403, 404) } } },
+    { config: { access: access.administer }, schema: { operationId: 'getScoringRun', tags, summary: 'A scoring run: status, step, customers scored, timestamps', params: z.object({ id: z.uuid() }), response: { 200: ScoringRun, ...problemResponses(400, 401, 403, 404) } } },
     async (request) => {
-      authorize(request.principal, 'administer');
       const run = await context.db.selectFrom('scoring_run').selectAll().where('id', '=', request.params.id).executeTakeFirst();
       if (!run) throw problem(Problems.notFound, `scoring run ${request.params.id} does not exist`);
       return view(run);

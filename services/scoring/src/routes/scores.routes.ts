@@ -1,6 +1,6 @@
 import { dealerScope, problem, problemResponses, Problems, type App } from '@crm/platform';
 import { z } from 'zod';
-import { authorize } from '../domain/access';
+import { access } from '../access';
 import { survivorLocation } from './merged-customer';
 import type { ScoringRouteContext } from './route-context';
 
@@ -38,7 +38,7 @@ const iso = (value: Date | string | null) => (value === null ? null : new Date(v
 export function scoreRoutes(app: App, context: ScoringRouteContext): void {
   app.get(
     '/v1/customers/:id/scores',
-    {
+    { config: { access: access.read },
       schema: {
         operationId: 'getCustomerScores',
         tags,
@@ -49,7 +49,6 @@ export function scoreRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request, reply) => {
-      authorize(request.principal, 'read');
       const { id } = request.params;
       const moved = await survivorLocation(context.db, request.principal, id, request.url);
       if (moved) return reply.redirect(moved, 308);

@@ -1,6 +1,5 @@
 import { SafeJson, SafeText } from '@crm/domain';
 import {
-  authorize,
   decodeCursor,
   documentedAs,
   etagOf,
@@ -16,7 +15,6 @@ import {
   Problems,
   requestHash,
   requireIfMatch,
-  type AccessRule,
   type App,
 } from '@crm/platform';
 import { sql, type Selectable } from 'kysely';
@@ -27,14 +25,10 @@ import { assertRule, SegmentRule, selectMembers, type Rule } from '../domain/rul
 import { emptySegment, refreshSegments } from '../domain/segments/segment-membership.service';
 import { loadTierSet } from '../domain/tiers/tier-set.repository';
 import type { ScoringRouteContext } from './route-context';
+import { access } from '../access';
 
 const tags = ['segments'];
 const PREVIEW_SAMPLE = 20;
-/** Segments are marketing's: admins and marketers manage them; staff and integrations read them; dealers neither. */
-const access = {
-  manage: { staff: ['admin', 'marketing'], dealer: false, integration: false },
-  read: { staff: ['admin', 'sales', 'agent', 'marketing', 'analyst'], dealer: false, integration: true },
-} as const satisfies Record<string, AccessRule>;
 
 const Segment = z
   .object({
@@ -90,7 +84,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
 
   app.post(
     '/v1/segments',
-    {
+    { config: { access: access.manageSegments },
       schema: {
         operationId: 'createSegment',
         tags,
@@ -101,7 +95,6 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request, reply) => {
-      authorize(request.principal, access.manage, 'manage segments');
       const { name, description, rule } = request.body;
       const stored = await context.write((trx) =>
         onceForKey(trx, { scope: idempotencyScope('segments.create', request.principal), key: request.headers['idempotency-key'], hash: requestHash(request.body) }, async () => {
@@ -126,9 +119,8 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/segments',
-    { schema: { operationId: 'listSegments', tags, summary: 'Segments, oldest first', querystring: PageQuery, response: { 200: pageOf(Segment), ...problemResponses(400, 401, 403) } } },
+    { config: { access: access.readSegments }, schema: { operationId: 'listSegments', tags, summary: 'Segments, oldest first', querystring: PageQuery, response: { 200: pageOf(Segment), ...problemResponses(400, 401, 403) } } },
     async (request) => {
-      authorize(request.principal, access.read, 'read segments');
       const after = decodeCursor(request.query.cursor, z.object({ id: z.uuid() }));
       let query = context.db.selectFrom('segment').selectAll();
       if (after) query = query.where('id', '>', after.id);
@@ -139,7 +131,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
 
   app.post(
     '/v1/segments/preview',
-    {
+    { config: { access: access.manageSegments },
       schema: {
         operationId: 'previewSegment',
         tags,
@@ -149,7 +141,6 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request) => {
-      authorize(request.principal, access.manage, 'manage segments');
       const rule = await checkedRule(context.db, request.body.rule, 'body.rule');
       const tiers = (await loadTierSet(context.db)).tiers.map((tier) => tier.name);
       const members = selectMembers(rule, { now: context.runtime.now(), tiers });
@@ -163,9 +154,8 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/segments/:id',
-    { schema: { operationId: 'getSegment', tags, summary: 'A segment, with its ETag', params: z.object({ id: z.uuid() }), response: { 200: Segment, ...problemResponses(400, 401, 403, 404) } } },
+    { config: { access: access.readSegments }, schema: { operationId: 'getSegment', tags, summary: 'A segment, with its ETag', params: z.object({ id: z.uuid() }), response: { 200: Segment, ...problemResponses(400, 401, 403, 404) } } },
     async (request, reply) => {
-      authorize(request.principal, access.read, 'read segments');
       const row = await findSegment(context.db, request.params.id);
       return reply.header('etag', etagOf(row.version)).send(segmentOf(row));
     },
@@ -173,7 +163,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
 
   app.patch(
     '/v1/segments/:id',
-    {
+    { config: { access: access.manageSegments },
       schema: {
         operationId: 'updateSegment',
         tags,
@@ -185,7 +175,6 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request, reply) => {
-      authorize(request.principal, access.manage, 'manage segments');
       const { name, description, rule } = request.body;
       const row = await context.write(async (trx) => {
         const current = await findSegment(trx, request.params.id, true);
@@ -215,7 +204,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
 
   app.delete(
     '/v1/segments/:id',
-    {
+    { config: { access: access.manageSegments },
       schema: {
         operationId: 'deleteSegment',
         tags,
@@ -226,7 +215,6 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request, reply) => {
-      authorize(request.principal, access.manage, 'manage segments');
       await context.write(async (trx) => {
         const current = await findSegment(trx, request.params.id, true);
         if (request.headers['if-match'] !== undefined) requireIfMatch(request.headers['if-match'], current.version);
@@ -239,7 +227,7 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/segments/:id/members',
-    {
+    { config: { access: access.readSegments },
       schema: {
         operationId: 'listSegmentMembers',
         tags,
@@ -250,7 +238,6 @@ export function segmentRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request) => {
-      authorize(request.principal, access.read, 'read segment members');
       await findSegment(context.db, request.params.id);
       const after = decodeCursor(request.query.cursor, z.object({ id: z.uuid() }));
       let query = context.db.selectFrom('segment_member').select(['customer_id', 'entered_at']).where('segment_id', '=', request.params.id);

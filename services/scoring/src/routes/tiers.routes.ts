@@ -1,7 +1,7 @@
 import { SafeDateTime, SafeText } from '@crm/domain';
-import { authorize as authorizeRule, decodeCursor, documentedAs, etagOf, IfMatchHeaders, PageQuery, pageOf, paginate, problem, problemResponses, Problems, type AccessRule, type App } from '@crm/platform';
+import { decodeCursor, documentedAs, etagOf, IfMatchHeaders, PageQuery, pageOf, paginate, problem, problemResponses, Problems, type App } from '@crm/platform';
 import { z } from 'zod';
-import { authorize } from '../domain/access';
+import { access } from '../access';
 import { TIER_FIELDS } from '../domain/rules';
 import { refreshSegments } from '../domain/segments/segment-membership.service';
 import { assignTiers } from '../domain/tiers/tier-assignment.service';
@@ -11,8 +11,6 @@ import { survivorLocation } from './merged-customer';
 import type { ScoringRouteContext } from './route-context';
 
 const tags = ['tiers'];
-/** Manual tiers are a sales decision as much as an admin one; dealers and systems may not set them. */
-const overrideAccess: AccessRule = { staff: ['admin', 'sales'], dealer: false, integration: false };
 
 const Tier = z
   .object({
@@ -53,9 +51,8 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/tiers',
-    { schema: { operationId: 'getTierSet', tags, summary: 'The tier set, top tier first; the ETag names the whole set', response: { 200: TierList, ...problemResponses(401, 403) } } },
+    { config: { access: access.read }, schema: { operationId: 'getTierSet', tags, summary: 'The tier set, top tier first; the ETag names the whole set', response: { 200: TierList, ...problemResponses(401, 403) } } },
     async (request, reply) => {
-      authorize(request.principal, 'read');
       // The first read seeds the default set (VIP, Gold, Silver, Bronze, Regular) when there is none.
       const set = await loadTierSet(context.db);
       return reply.header('etag', etagOf(set.version)).send(listOf(set));
@@ -64,7 +61,7 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
 
   app.put(
     '/v1/tiers',
-    {
+    { config: { access: access.administer },
       schema: {
         operationId: 'replaceTierSet',
         tags,
@@ -80,7 +77,6 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request, reply) => {
-      authorize(request.principal, 'administer');
       const set = await context.write(async (trx) => {
         const replaced = await replaceTierSet(trx, request.body.items, request.headers['if-match']);
         // Set-based over the whole base; readers never see a tier set without the assignment it makes.
@@ -94,7 +90,7 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
 
   app.put(
     '/v1/customers/:id/tier-override',
-    {
+    { config: { access: access.overrideTiers },
       schema: {
         operationId: 'setTierOverride',
         tags,
@@ -109,7 +105,6 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request, reply) => {
-      authorizeRule(request.principal, overrideAccess, 'override tiers');
       const moved = await survivorLocation(context.db, request.principal, request.params.id, request.url);
       if (moved) return reply.redirect(moved, 308);
       return context.write((trx) =>
@@ -120,7 +115,7 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
 
   app.delete(
     '/v1/customers/:id/tier-override',
-    {
+    { config: { access: access.overrideTiers },
       schema: {
         operationId: 'removeTierOverride',
         tags,
@@ -130,7 +125,6 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request, reply) => {
-      authorizeRule(request.principal, overrideAccess, 'override tiers');
       const moved = await survivorLocation(context.db, request.principal, request.params.id, request.url);
       if (moved) return reply.redirect(moved, 308);
       await context.write((trx) => removeTierOverride(trx, tierContext, request.params.id));
@@ -140,7 +134,7 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
 
   app.get(
     '/v1/customers/:id/tier-history',
-    {
+    { config: { access: access.read },
       schema: {
         operationId: 'listTierHistory',
         tags,
@@ -151,7 +145,6 @@ export function tierRoutes(app: App, context: ScoringRouteContext): void {
       },
     },
     async (request, reply) => {
-      authorize(request.principal, 'read');
       const moved = await survivorLocation(context.db, request.principal, request.params.id, request.url);
       if (moved) return reply.redirect(moved, 308);
       if (request.principal.kind === 'dealer') {

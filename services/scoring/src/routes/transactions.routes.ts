@@ -5,7 +5,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { finalSurvivorOf } from '../db/customer-alias.repository';
 import type { ScoringDb } from '../db/scoring.repository';
-import { assignedToDealer, authorize } from '../domain/access';
+import { access } from '../access';
+import { assignedToDealer } from '../domain/access';
 import { checkChunk, IngestSummary, ingestChunk, RowResult, summarise, TransactionInput, writeChunk, type ChunkOutcome, type IngestContext } from '../domain/transaction-ingest.service';
 import { transactionView } from '../domain/transaction.view';
 import type { ScoringRouteContext } from './route-context';
@@ -71,7 +72,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
 
   app.post(
     '/v1/transactions/batch',
-    {
+    { config: { access: access.ingest },
       bodyLimit: 64 * 1024 * 1024,
       schema: {
         operationId: 'ingestTransactions',
@@ -93,7 +94,6 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
       },
     },
     async (request, reply) => {
-      authorize(request.principal, 'ingest');
       const ingest = ingestContext(request.principal);
       const body: unknown = request.body;
       if (!(body instanceof Readable)) {
@@ -175,9 +175,8 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
 
   app.get(
     '/v1/ingest-jobs/:id',
-    { schema: { operationId: 'getIngestJob', tags, summary: 'An NDJSON ingest: progress, counts and rejected lines', params: z.object({ id: z.uuid() }), response: { 200: IngestJob, ...problemResponses(400, 401, 403, 404) } } },
+    { config: { access: access.read }, schema: { operationId: 'getIngestJob', tags, summary: 'An NDJSON ingest: progress, counts and rejected lines', params: z.object({ id: z.uuid() }), response: { 200: IngestJob, ...problemResponses(400, 401, 403, 404) } } },
     async (request) => {
-      authorize(request.principal, 'read');
       const job = await context.db.selectFrom('ingest_job').selectAll().where('id', '=', request.params.id).executeTakeFirst();
       const scope = dealerScope(request.principal);
       if (!job || (scope && job.dealer_id !== scope)) throw problem(Problems.notFound, `ingest job ${request.params.id} does not exist`);
@@ -201,7 +200,7 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
 
   app.get(
     '/v1/transactions',
-    {
+    { config: { access: access.read },
       schema: {
         operationId: 'listTransactions',
         tags,
@@ -211,7 +210,6 @@ export function transactionRoutes(app: App, context: ScoringRouteContext): void 
       },
     },
     async (request) => {
-      authorize(request.principal, 'read');
       const after = decodeCursor(request.query.cursor, z.object({ at: SafeDateTime, id: z.uuid() }));
       const scope = dealerScope(request.principal);
       let query = context.db.selectFrom('transaction').selectAll();
