@@ -1,4 +1,5 @@
-import { baseConfigSchema, runMain } from '@crm/platform';
+import { runMain } from '@crm/platform';
+import { scoringConfigSchema } from './config';
 import { scoringService } from './index';
 
-runMain('scoring', [scoringService], baseConfigSchema);
+runMain('scoring', [scoringService], scoringConfigSchema);
