@@ -1,6 +1,6 @@
 import { customersService } from '@crm/customers';
 import { gatewayService, UPSTREAMS } from '@crm/gateway';
-import { scoringService } from '@crm/scoring';
+import { scoringService, scoringSettingsSchema } from '@crm/scoring';
 import { baseConfigSchema, runMain } from '@crm/platform';
 
 /**
@@ -16,4 +16,5 @@ for (const upstream of UPSTREAMS) {
   if (port !== undefined && process.env[upstream.urlEnv] === undefined) process.env[upstream.urlEnv] = `http://127.0.0.1:${port}`;
 }
 
-runMain('crm', services, baseConfigSchema);
+// Parsed once, here: the base settings and scoring's own (the service reads no environment itself).
+runMain('crm', services, baseConfigSchema.and(scoringSettingsSchema));
