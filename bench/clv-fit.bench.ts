@@ -4,8 +4,8 @@
  * aggregates the histories into (x, t_x, T) triples, so the ratio says what the optimiser adds to reading
  * the data once. No database: `pnpm bench:scoring` measures the fit through the API.
  */
-import { aggregateSummaries, fitBgNbd, type BgNbdParams } from '../services/scoring/src/domain/clv';
-import { seededRandom, simulateBgNbd } from '../services/scoring/src/domain/clv/clv.simulation';
+import { aggregateSummaries, fitBgNbd, type BgNbdParams } from '../services/scoring/src/clv';
+import { seededRandom, simulateBgNbd } from '../services/scoring/src/clv/clv.simulation';
 import { secondsSince } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);

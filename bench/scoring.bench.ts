@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { eventually, freePort } from '@crm/testkit';
-import { sampleBeta, sampleGamma, seededRandom } from '../services/scoring/src/domain/clv/clv.simulation';
+import { sampleBeta, sampleGamma, seededRandom } from '../services/scoring/src/clv/clv.simulation';
 import { ADMIN, secondsSince, startServices, withScratchDatabase } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);

@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Register an API client
-         * @description Returns its API key, client id and client secret. The key and the secret are shown only here: store them. A dealer client must name an existing dealer (422 `unknown-dealer` otherwise; the customers service is asked).
+         * @description Returns its API key, client id and client secret. The key and the secret are shown only here: store them. A dealer client must name an existing dealer (422 `unknown-dealer` otherwise), an account client (an organisation customer's user: buyer, approver or viewer) an existing organisation customer (422 `unknown-organization`); the customers service is asked.
          */
         post: operations["createApiClient"];
         delete?: never;
@@ -450,6 +450,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sales-teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List sales teams */
+        get: operations["listSalesTeams"];
+        put?: never;
+        /** Create a sales team with its reps and managers */
+        post: operations["createSalesTeam"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sales-teams/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sales team */
+        get: operations["getSalesTeam"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename a team, change its product lines or replace its members
+         * @description `members`, when given, is the whole new list: reps who stay keep their round-robin turn.
+         */
+        patch: operations["updateSalesTeam"];
+        trace?: never;
+    };
     "/v1/scoring/models/clv": {
         parameters: {
             query?: never;
@@ -700,7 +739,7 @@ export interface components {
                 /** @constant */
                 kind: "staff";
                 subject: string;
-                roles: ("admin" | "sales" | "agent" | "marketing" | "analyst")[];
+                roles: ("admin" | "sales" | "sales-manager" | "finance" | "agent" | "marketing" | "analyst")[];
             } | {
                 /** @constant */
                 kind: "dealer";
@@ -713,6 +752,14 @@ export interface components {
                 subject: string;
                 /** @enum {string} */
                 system: "erp" | "batch";
+            } | {
+                /** @constant */
+                kind: "account";
+                subject: string;
+                /** Format: uuid */
+                customerId: string;
+                /** @enum {string} */
+                role: "buyer" | "approver" | "viewer";
             };
             /** @description OAuth client id for `POST /oauth/token` */
             clientId: string;
@@ -727,6 +774,12 @@ export interface components {
             allowedValues: string[] | null;
             description: string | null;
             version: number;
+        };
+        BatchItemError: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
         };
         ClvModel: {
             /** Format: uuid */
@@ -771,7 +824,7 @@ export interface components {
                 /** @constant */
                 kind: "staff";
                 subject: string;
-                roles: ("admin" | "sales" | "agent" | "marketing" | "analyst")[];
+                roles: ("admin" | "sales" | "sales-manager" | "finance" | "agent" | "marketing" | "analyst")[];
             } | {
                 /** @constant */
                 kind: "dealer";
@@ -784,6 +837,14 @@ export interface components {
                 subject: string;
                 /** @enum {string} */
                 system: "erp" | "batch";
+            } | {
+                /** @constant */
+                kind: "account";
+                subject: string;
+                /** Format: uuid */
+                customerId: string;
+                /** @enum {string} */
+                role: "buyer" | "approver" | "viewer";
             };
             /** @description OAuth client id for `POST /oauth/token` */
             clientId: string;
@@ -984,7 +1045,7 @@ export interface components {
                 /** @constant */
                 kind: "staff";
                 subject: string;
-                roles: ("admin" | "sales" | "agent" | "marketing" | "analyst")[];
+                roles: ("admin" | "sales" | "sales-manager" | "finance" | "agent" | "marketing" | "analyst")[];
             } | {
                 /** @constant */
                 kind: "dealer";
@@ -997,7 +1058,22 @@ export interface components {
                 subject: string;
                 /** @enum {string} */
                 system: "erp" | "batch";
+            } | {
+                /** @constant */
+                kind: "account";
+                subject: string;
+                /** Format: uuid */
+                customerId: string;
+                /** @enum {string} */
+                role: "buyer" | "approver" | "viewer";
             };
+        };
+        NewSalesTeamInput: {
+            name: string;
+            /** @default [] */
+            productLines: string[];
+            /** @default [] */
+            members: components["schemas"]["SalesTeamMemberInput"][];
         };
         NewTransactionInput: {
             sourceSystem: string;
@@ -1050,6 +1126,42 @@ export interface components {
                 sales: number;
                 averageSale: string | null;
             }[];
+        };
+        SalesTeam: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            productLines: string[];
+            members: {
+                subject: string;
+                /** @enum {string} */
+                role: "rep" | "manager";
+                capacity: number | null;
+            }[];
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SalesTeamChangesInput: {
+            name?: string;
+            productLines?: string[];
+            members?: components["schemas"]["SalesTeamMemberInput"][];
+        };
+        SalesTeamMemberInput: {
+            /** @description The staff principal's subject (as its API client or token names it) */
+            subject: string;
+            /**
+             * @description A manager sees and manages the team's rows; a rep its own and its teammates'
+             * @enum {string}
+             */
+            role: "rep" | "manager";
+            /**
+             * @description Open leads the rep may hold at once; null: no limit
+             * @default null
+             */
+            capacity: number | null;
         };
         ScoringRun: {
             /** Format: uuid */
@@ -1172,6 +1284,90 @@ export interface components {
         };
         TierSet: {
             items: components["schemas"]["Tier"][];
+        };
+        TimelineEntry: {
+            /** @constant */
+            type: "crm.customer.created.v1";
+            source: string;
+            occurredAt: string;
+            data: Record<string, never>;
+        } | {
+            /** @constant */
+            type: "crm.customer.updated.v1";
+            source: string;
+            occurredAt: string;
+            data: {
+                /** @description The fields that changed (`contacts` for a new contact; empty when only external ids were added) */
+                changedFields: string[];
+                contact?: {
+                    /** Format: uuid */
+                    id: string;
+                    organizationId: string | null;
+                    personId: string | null;
+                    /** @enum {string} */
+                    buyingRole: "decision_maker" | "influencer" | "purchaser" | "user" | "approver";
+                    jobTitle: string | null;
+                    createdAt: string;
+                } | "erased";
+            };
+        } | {
+            /** @constant */
+            type: "crm.customer.merged.v1";
+            source: string;
+            occurredAt: string;
+            data: {
+                mergedId: string | null;
+            };
+        } | {
+            /** @constant */
+            type: "crm.customer.erased.v1";
+            source: string;
+            occurredAt: string;
+            data: Record<string, never>;
+        } | {
+            /** @constant */
+            type: "crm.customer.consent.changed.v1";
+            source: string;
+            occurredAt: string;
+            data: {
+                customerId: string | null;
+                /** @enum {string} */
+                channel: "phone" | "sms" | "email" | "mail";
+                granted: boolean;
+                source: string;
+                recordedAt: string;
+            };
+        } | {
+            /** @constant */
+            type: "crm.scoring.tier-changed.v1";
+            source: string;
+            occurredAt: string;
+            data: {
+                customerId: string | null;
+                from: string | null;
+                to: string;
+                reason: string;
+            };
+        } | {
+            /** @constant */
+            type: "crm.scoring.segment-entered.v1";
+            source: string;
+            occurredAt: string;
+            data: {
+                /** Format: uuid */
+                segmentId: string;
+                customerId: string | null;
+            };
+        } | {
+            /** @constant */
+            type: "crm.scoring.segment-left.v1";
+            source: string;
+            occurredAt: string;
+            data: {
+                /** Format: uuid */
+                segmentId: string;
+                customerId: string | null;
+            };
         };
         TokenRequestInput: {
             /** @description Only `client_credentials` */
@@ -2094,12 +2290,7 @@ export interface operations {
                             id?: string;
                             version?: number;
                             changedFields?: string[];
-                            error?: {
-                                type: string;
-                                title: string;
-                                status: number;
-                                detail: string;
-                            };
+                            error?: components["schemas"]["BatchItemError"];
                         }[];
                         summary: {
                             received: number;
@@ -3768,14 +3959,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            type: string;
-                            source: string;
-                            occurredAt: string;
-                            data: {
-                                [key: string]: unknown;
-                            };
-                        }[];
+                        items: components["schemas"]["TimelineEntry"][];
                         nextCursor: string | null;
                     };
                 };
@@ -4542,6 +4726,347 @@ export interface operations {
             };
             /** @description The request cannot be applied (problem details) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem details) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is not ready (problem details) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSalesTeams: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SalesTeam"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is not valid (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required (problem details) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (problem details) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem details) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is not ready (problem details) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSalesTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSalesTeamInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match` on the next write */
+                    ETag?: string;
+                    /** @description Where the created resource (or the started job) is */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesTeam"];
+                };
+            };
+            /** @description The request is not valid (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required (problem details) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (problem details) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem details) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is not ready (problem details) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSalesTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match` on the next write */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesTeam"];
+                };
+            };
+            /** @description The request is not valid (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required (problem details) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (problem details) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist (problem details) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem details) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is not ready (problem details) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateSalesTeam: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag from your last read; without it the write is refused (428) */
+                "if-match": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SalesTeamChangesInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match` on the next write */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesTeam"];
+                };
+            };
+            /** @description The request is not valid (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required (problem details) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (problem details) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist (problem details) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed since it was read (stale If-Match) (problem details) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match with the current ETag is required (problem details) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };

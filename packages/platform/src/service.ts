@@ -34,7 +34,7 @@ export interface ServiceDefinition<C extends BaseConfig = BaseConfig> {
   portEnv: string;
   defaultPort: number;
   /** Names of the service's own settings still at their public development default (none when absent). */
-  developmentSecrets?(config: BaseConfig): string[];
+  developmentSecrets?(config: C): string[];
   /**
    * Its own settings read from the environment and joined to the base config: called once at boot, for
    * every service before any starts (one bad setting stops the process before anything listens).
@@ -108,10 +108,10 @@ export async function runServices(
 ): Promise<{ close(): Promise<void>; ports: Record<string, number> }> {
   const { config, logger } = options;
   const env = options.env ?? process.env;
-  const developmentSecrets = [...developmentSecretsOf(config), ...definitions.flatMap((definition) => definition.developmentSecrets?.(config) ?? [])];
+  const serviceConfigs = definitions.map((definition) => definition.configOf?.(config, env) ?? config);
+  const developmentSecrets = [...developmentSecretsOf(config), ...definitions.flatMap((definition, index) => definition.developmentSecrets?.(serviceConfigs[index] ?? config) ?? [])];
   assertPrivateBindWithDevelopmentSecrets(config.HOST, developmentSecrets);
   if (developmentSecrets.length > 0) logger.warn({ developmentSecrets, host: config.HOST }, 'development secrets in use: listening on loopback only');
-  const serviceConfigs = definitions.map((definition) => definition.configOf?.(config, env) ?? config);
   const infrastructure = openInfrastructure(config, logger);
   const limits = appLimitsOf(config, poolGaugeOf(infrastructure.db));
   // Embedded PGlite runs every query on the event loop: lag there is the database at work (a start-up's

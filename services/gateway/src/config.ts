@@ -57,10 +57,9 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 const gatewaySettingsSchema = z.object({ NODE_ENV: baseConfigSchema.shape.NODE_ENV, ...gatewaySettings }).superRefine(productionRules);
 
 /**
- * The gateway's config from what its host loaded: as is when the host parsed `gatewayConfigSchema`
- * (gateway's own main), otherwise its settings read from the environment (a host that knows only
- * the base config, such as the suite). Fails like `loadConfig` when they are invalid.
+ * The gateway's config: its settings read once at boot from `env` (the host calls this through the
+ * service definition), joined to the base config. Fails like `loadConfig` when they are invalid.
  */
-export function gatewayConfigOf(config: BaseConfig, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+export function gatewayConfigOf(config: BaseConfig, env: NodeJS.ProcessEnv): GatewayConfig {
   return withServiceSettings(config, gatewaySettingsSchema, env);
 }

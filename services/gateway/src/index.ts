@@ -1,6 +1,6 @@
-import type { ServiceContext, ServiceDefinition } from '@crm/platform';
+import { defineService, type ServiceContext } from '@crm/platform';
 import { buildGateway, type Gateway } from './app';
-import { DEV_ADMIN_API_KEY, DEV_JWT_SECRET, gatewayConfigOf } from './config';
+import { DEV_ADMIN_API_KEY, DEV_JWT_SECRET, gatewayConfigOf, type GatewayConfig } from './config';
 
 export { buildGateway, type Gateway, type GatewayDeps } from './app';
 export { gatewayConfigSchema, gatewayConfigOf, type GatewayConfig } from './config';
@@ -10,8 +10,8 @@ export { UPSTREAMS, type UpstreamDefinition } from './proxy/upstreams';
 let devKeyAnnounced = false;
 
 /** Starts the gateway for a host (its own main or the suite): its settings, then the app. */
-async function startGateway(context: ServiceContext): Promise<Gateway> {
-  const config = gatewayConfigOf(context.config);
+async function startGateway(context: ServiceContext<GatewayConfig>): Promise<Gateway> {
+  const { config } = context;
   if (config.CRM_ADMIN_API_KEY === DEV_ADMIN_API_KEY) {
     context.logger.warn({ adminApiKey: DEV_ADMIN_API_KEY }, 'CRM_ADMIN_API_KEY is the development default');
     if (!devKeyAnnounced) {
@@ -19,19 +19,19 @@ async function startGateway(context: ServiceContext): Promise<Gateway> {
       process.stdout.write(`\nDevelopment admin API key (set CRM_ADMIN_API_KEY to replace it): send 'Authorization: Bearer ${DEV_ADMIN_API_KEY}'\n\n`);
     }
   }
-  return buildGateway({ ...context, config });
+  return buildGateway(context);
 }
 
-export const gatewayService: ServiceDefinition = {
+export const gatewayService = defineService({
   name: 'gateway',
   portEnv: 'PORT',
   defaultPort: 8080,
-  developmentSecrets: (host) => {
-    const config = gatewayConfigOf(host);
+  configOf: gatewayConfigOf,
+  developmentSecrets: (config) => {
     return [
       ...(config.CRM_JWT_SECRET === DEV_JWT_SECRET ? ['CRM_JWT_SECRET'] : []),
       ...(config.CRM_ADMIN_API_KEY === DEV_ADMIN_API_KEY ? ['CRM_ADMIN_API_KEY'] : []),
     ];
   },
   start: startGateway,
-};
+});

@@ -1,5 +1,4 @@
-import { runMain } from '@crm/platform';
-import { gatewayConfigSchema } from './config';
+import { baseConfigSchema, runMain } from '@crm/platform';
 import { gatewayService } from './index';
 
-runMain('gateway', [gatewayService], gatewayConfigSchema);
+runMain('gateway', [gatewayService], baseConfigSchema);

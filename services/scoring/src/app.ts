@@ -1,20 +1,34 @@
 import { Topics } from '@crm/domain';
-import { createApp, ingestJobRetentionRule, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
-import { scoringConfigOf } from './config';
+import { createApp, ingestJobRetentionRule, ndjsonLimitsOf, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
+import { clvModelRoutes } from './clv/clv.routes';
+import { createClvModelService } from './clv/clv.service';
+import type { ScoringConfig } from './config';
+import { customerProjectionHandlers } from './customer-projection/customer-projection.consumer';
+import { createCustomerProjection } from './customer-projection/customer-projection.service';
 import { SCORING_SCHEMA, scoringMigrations } from './db/migrations';
 import type { ScoringDatabase } from './db/tables';
-import { createJobHeartbeats, createRescoreWorker, startNightlyRuns, type RescoreWorker } from './domain/scores';
-import { customerProjectionHandlers } from './events/customer-projection.consumer';
-import { exchangeRateRoutes } from './routes/exchange-rates.routes';
-import type { ScoringRouteContext } from './routes/route-context';
-import { modelRoutes } from './routes/models.routes';
-import { personalDataRoutes } from './routes/personal-data.routes';
-import { reportRoutes } from './routes/reports.routes';
-import { runRoutes } from './routes/runs.routes';
-import { scoreRoutes } from './routes/scores.routes';
-import { segmentRoutes } from './routes/segments.routes';
-import { tierRoutes } from './routes/tiers.routes';
-import { transactionRoutes } from './routes/transactions.routes';
+import { exchangeRateRoutes } from './exchange-rates/exchange-rates.routes';
+import { exchangeRatesRepository } from './exchange-rates/exchange-rates.repository';
+import { createExchangeRateService } from './exchange-rates/exchange-rates.service';
+import { personalDataRoutes } from './personal-data/personal-data.routes';
+import { createPersonalDataService } from './personal-data/personal-data.service';
+import { reportRoutes } from './reports/reports.routes';
+import { createReportService } from './reports/reports.service';
+import { createJobHeartbeats } from './runs/job-heartbeats.service';
+import { createRescoreWorker, type RescoreWorker } from './runs/rescore-worker.service';
+import { runRoutes } from './runs/runs.routes';
+import { createRunService, startNightlyRuns, type RunContext } from './runs/runs.service';
+import { scoreRoutes } from './scores/scores.routes';
+import { createScoreService } from './scores/scores.service';
+import { segmentRoutes } from './segments/segments.routes';
+import { createSegmentService } from './segments/segments.service';
+import { tierRoutes } from './tiers/tiers.routes';
+import { createTierService } from './tiers/tiers.service';
+import { transactionRoutes } from './transactions/transactions.routes';
+import { createTransactionService } from './transactions/transactions.service';
+
+/** What the scoring service is built from: the host's context, with scoring's settings parsed into the config. */
+export type ScoringServiceContext = ServiceContext<ScoringConfig>;
 
 export interface ScoringService extends StartedService {
   /** Its `drain()` tells tests when the scores an ingest queued are up to date. */
@@ -22,9 +36,8 @@ export interface ScoringService extends StartedService {
 }
 
 /** Builds the scoring service from injected dependencies: migrate, consume customers, relay, routes. Never listens. */
-export async function buildScoringService(context: ServiceContext): Promise<ScoringService> {
-  const { logger, runtime, bus } = context;
-  const config = scoringConfigOf(context.config);
+export async function buildScoringService(context: ScoringServiceContext): Promise<ScoringService> {
+  const { logger, runtime, bus, config } = context;
   const { db, outbox, relay, write } = await openServiceStore<ScoringDatabase>(context, {
     migrations: scoringMigrations,
     source: '/crm/scoring',
@@ -36,7 +49,7 @@ export async function buildScoringService(context: ServiceContext): Promise<Scor
     logger: logger.child({ component: 'customer-projection' }),
     groupId: 'scoring.customer-projection',
     topics: [Topics.customers],
-    handlers: customerProjectionHandlers({ outbox, runtime }),
+    handlers: customerProjectionHandlers(createCustomerProjection({ outbox, runtime })),
   });
 
   const retention = startRetention(context, { db, schema: SCORING_SCHEMA, extraRules: (settings) => [ingestJobRetentionRule(settings)] });
@@ -48,7 +61,7 @@ export async function buildScoringService(context: ServiceContext): Promise<Scor
     limits: context.limits,
     principalSecret: config.CRM_INTERNAL_SECRET,
     readiness: [
-      { name: 'database', check: async () => void (await db.selectFrom('exchange_rate').select('currency').limit(1).execute()) },
+      { name: 'database', check: () => exchangeRatesRepository.probe(db) },
       { name: 'broker', check: () => bus.ping() },
     ],
   });
@@ -60,17 +73,34 @@ export async function buildScoringService(context: ServiceContext): Promise<Scor
   });
   // Sweeps at once: runs and ingest jobs a dead process left `running` are marked interrupted.
   heartbeats.start();
-  const runContext = { db, outbox, runtime, config, write, heartbeats, logger: logger.child({ component: 'scoring-run' }) };
+  const runContext: RunContext = { db, outbox, runtime, config, write, heartbeats, logger: logger.child({ component: 'scoring-run' }) };
   const rescoreWorker = createRescoreWorker(runContext, logger.child({ component: 'rescore-worker' }), {
     // Customers a dead process had claimed go to another worker as soon as its jobs count as interrupted.
     claimLeaseMs: config.SCORING_INTERRUPTED_AFTER_SECONDS * 1000,
   });
   rescoreWorker.start();
-  const routeContext: ScoringRouteContext = { ...runContext, rescoreWorker };
-  for (const routes of [transactionRoutes, exchangeRateRoutes, scoreRoutes, runRoutes, modelRoutes, tierRoutes, segmentRoutes, reportRoutes, personalDataRoutes]) {
-    routes(app, routeContext);
-  }
-  const nightly = startNightlyRuns(routeContext, logger.child({ component: 'nightly-runs' }));
+
+  const baseCurrency = config.SCORING_BASE_CURRENCY;
+  const transactions = createTransactionService({
+    db,
+    runtime,
+    write,
+    heartbeats,
+    onRescoreQueued: () => rescoreWorker.wake(),
+    baseCurrency,
+    clockSkewMs: config.SCORING_CLOCK_SKEW_SECONDS * 1000,
+  });
+  transactionRoutes(app, transactions, ndjsonLimitsOf(config));
+  exchangeRateRoutes(app, createExchangeRateService({ db, write, baseCurrency }));
+  scoreRoutes(app, createScoreService({ db }));
+  runRoutes(app, createRunService(runContext));
+  clvModelRoutes(app, createClvModelService({ db, runtime, write }));
+  tierRoutes(app, createTierService({ db, outbox, runtime, write, graceDays: config.SCORING_TIER_GRACE_DAYS }));
+  segmentRoutes(app, createSegmentService({ db, outbox, runtime, write }));
+  reportRoutes(app, createReportService({ db, baseCurrency }));
+  personalDataRoutes(app, createPersonalDataService({ db }));
+
+  const nightly = startNightlyRuns(runContext, logger.child({ component: 'nightly-runs' }));
   return {
     app,
     rescoreWorker,

@@ -1,9 +1,10 @@
 import { CurrencyCode } from '@crm/domain';
 import { withServiceSettings, type BaseConfig } from '@crm/platform';
 import { z } from 'zod';
-import { scoreSettingsSchema } from './domain/scores/score.settings';
+import { scoreSettingsSchema } from './scores/score.settings';
 
-const scoringSettingsSchema = z.object({
+/** Scoring's own settings, next to the base settings every service shares. */
+export const scoringSettingsSchema = z.object({
   /** Scores are computed in this currency; others convert through /v1/exchange-rates. */
   SCORING_BASE_CURRENCY: CurrencyCode.default('CNY'),
   /** How far in the future a transaction's time may lie (senders' clocks drift). */
@@ -12,9 +13,10 @@ const scoringSettingsSchema = z.object({
   SCORING_TIER_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   ...scoreSettingsSchema.shape,
 });
-export type ScoringConfig = BaseConfig & z.infer<typeof scoringSettingsSchema>;
+export type ScoringSettings = z.infer<typeof scoringSettingsSchema>;
+export type ScoringConfig = BaseConfig & ScoringSettings;
 
-/** The scoring settings, read from the environment, joined to the base config its host loaded. */
-export function scoringConfigOf(config: BaseConfig, env: NodeJS.ProcessEnv = process.env): ScoringConfig {
+/** Scoring's settings, read once at boot from `env` (the host calls this through the service definition), joined to the base config. */
+export function scoringConfigOf(config: BaseConfig, env: NodeJS.ProcessEnv): ScoringConfig {
   return withServiceSettings(config, scoringSettingsSchema, env);
 }

@@ -5,7 +5,7 @@ import {
   hyp2f1,
   type BgNbdParams,
   type CustomerSummary,
-} from '../src/domain/clv';
+} from '../src/clv';
 
 const params: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 

@@ -1,4 +1,4 @@
-import { calibrationSpendSummary, calibrationSummary } from '../src/domain/clv';
+import { calibrationSpendSummary, calibrationSummary } from '../src/clv';
 
 describe('calibrationSummary', () => {
   it('counts distinct purchase days and measures recency and age from the first one', () => {

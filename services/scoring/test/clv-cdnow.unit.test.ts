@@ -12,7 +12,7 @@ import {
   gammaGammaExpectedSpend,
   gammaGammaPopulationMean,
   type Purchase,
-} from '../src/domain/clv';
+} from '../src/clv';
 
 // CDNOW sample (2,357 customers): master id, sample id, date YYYYMMDD, number of CDs, dollar value.
 const CDNOW = path.resolve(__dirname, 'fixtures/cdnow/CDNOW_sample.txt');

@@ -5,8 +5,8 @@ import {
   gammaGammaLogLikelihood,
   gammaGammaPopulationMean,
   type GammaGammaParams,
-} from '../src/domain/clv';
-import { seededRandom, simulateGammaGammaSpend } from '../src/domain/clv/clv.simulation';
+} from '../src/clv';
+import { seededRandom, simulateGammaGammaSpend } from '../src/clv/clv.simulation';
 
 const params: GammaGammaParams = { p: 6.25, q: 3.74, gamma: 15.44 };
 

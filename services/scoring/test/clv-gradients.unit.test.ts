@@ -1,8 +1,8 @@
-import { minimizeBfgs } from '../src/domain/clv/bfgs.optimizer';
-import { bgNbdLogLikelihoodWithGradient } from '../src/domain/clv/bg-nbd.fit';
-import { aggregateSummaries } from '../src/domain/clv/customer-summaries.aggregate';
-import { gammaGammaLogLikelihoodWithGradient } from '../src/domain/clv/gamma-gamma.fit';
-import { seededRandom, simulateBgNbd, simulateGammaGammaSpend } from '../src/domain/clv/clv.simulation';
+import { minimizeBfgs } from '../src/clv/bfgs.optimizer';
+import { bgNbdLogLikelihoodWithGradient } from '../src/clv/bg-nbd.fit';
+import { aggregateSummaries } from '../src/clv/customer-summaries.aggregate';
+import { gammaGammaLogLikelihoodWithGradient } from '../src/clv/gamma-gamma.fit';
+import { seededRandom, simulateBgNbd, simulateGammaGammaSpend } from '../src/clv/clv.simulation';
 
 /** Central differences, relative step: what an analytic gradient must agree with. */
 function numericGradient(f: (params: number[]) => number, at: number[]): number[] {

@@ -1,4 +1,4 @@
-import { hyp2f1, hyp2f1ExcessOverB } from '../src/domain/clv/hyp2f1.math';
+import { hyp2f1, hyp2f1ExcessOverB } from '../src/clv/hyp2f1.math';
 
 const relativeError = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
 

@@ -1,4 +1,4 @@
-import { minimizeNelderMead } from '../src/domain/clv/nelder-mead.optimizer';
+import { minimizeNelderMead } from '../src/clv/nelder-mead.optimizer';
 
 /** Rosenbrock's valley in n dimensions: minimum 0 at (1, …, 1), notoriously slow for simplex methods. */
 const rosenbrock = (x: readonly number[]) =>

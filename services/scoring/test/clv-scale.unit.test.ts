@@ -1,5 +1,5 @@
-import { aggregateSummaries, fitBgNbd, type BgNbdParams } from '../src/domain/clv';
-import { seededRandom, simulateBgNbd } from '../src/domain/clv/clv.simulation';
+import { aggregateSummaries, fitBgNbd, type BgNbdParams } from '../src/clv';
+import { seededRandom, simulateBgNbd } from '../src/clv/clv.simulation';
 
 // How long the fit takes at a million customers is a benchmark (`pnpm bench:clv`), not a test.
 describe('BG/NBD on a large base', () => {

@@ -1,5 +1,5 @@
-import { aggregateSummaries, bgNbdExpectedTransactions, bgNbdTotalLogLikelihood, fitBgNbd, type BgNbdParams } from '../src/domain/clv';
-import { seededRandom, simulateBgNbd } from '../src/domain/clv/clv.simulation';
+import { aggregateSummaries, bgNbdExpectedTransactions, bgNbdTotalLogLikelihood, fitBgNbd, type BgNbdParams } from '../src/clv';
+import { seededRandom, simulateBgNbd } from '../src/clv/clv.simulation';
 
 const truth: BgNbdParams = { r: 0.5, alpha: 6, a: 0.9, b: 3 };
 

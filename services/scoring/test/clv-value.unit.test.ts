@@ -4,7 +4,7 @@ import {
   customerLifetimeValue,
   gammaGammaExpectedSpend,
   type BgNbdParams,
-} from '../src/domain/clv';
+} from '../src/clv';
 
 const bgNbd: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 const gammaGamma = { p: 6.25, q: 3.74, gamma: 15.44 };

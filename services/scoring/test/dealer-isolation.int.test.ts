@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually } from '@crm/testkit';
 import type { InjectOptions } from 'light-my-request';
 import { sql } from 'kysely';
-import { CUSTOMER_NOT_FOUND } from '../src/domain/transaction-ingest.service';
+import { CUSTOMER_NOT_FOUND } from '../src/transactions/transaction-ingest.service';
 import { admin, as, batchJob, dealerPrincipal, snapshot, startScoring, type ScoringHarness } from './harness';
 
 /**

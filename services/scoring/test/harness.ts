@@ -14,6 +14,7 @@ import {
 import { asPrincipal, createTestDatabase, signInjectedPrincipals, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@crm/testkit';
 import type { Kysely } from 'kysely';
 import { buildScoringService, type ScoringService } from '../src/app';
+import { scoringConfigOf } from '../src/config';
 
 export const SECRET = 'integration-test-internal-secret-0123456789';
 export const admin: Principal = { kind: 'staff', subject: 'admin-1', roles: ['admin'] };
@@ -53,8 +54,9 @@ export async function startScoring(env: Record<string, string> = {}): Promise<Sc
   const database: TestDatabase = await createTestDatabase();
   const topicPrefix = uniqueTopicPrefix();
   const logger = createLogger({ name: 'scoring-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  Object.assign(process.env, env);
-  const config = loadConfig(baseConfigSchema, { ...env, NODE_ENV: 'test', DATABASE_URL: database.url, CRM_INTERNAL_SECRET: SECRET, KAFKA_TOPIC_PREFIX: topicPrefix });
+  // Parsed once, as a host does at boot: the base settings and scoring's.
+  const settings = { ...env, NODE_ENV: 'test', DATABASE_URL: database.url, CRM_INTERNAL_SECRET: SECRET, KAFKA_TOPIC_PREFIX: topicPrefix };
+  const config = scoringConfigOf(loadConfig(baseConfigSchema, settings), settings);
   const db = openDatabase({ kind: 'postgres', url: database.url, poolSize: 5 });
   const bus = createKafkaBus({ brokers: testKafkaBrokers(), clientId: 'scoring-test', topicPrefix, logger });
   const service = await buildScoringService({ db, bus, logger, runtime: systemRuntime, config });

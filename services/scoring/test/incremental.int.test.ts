@@ -4,8 +4,10 @@ import { eventually } from '@crm/testkit';
 import type { InjectOptions } from 'light-my-request';
 import { sql } from 'kysely';
 import { scoringConfigOf } from '../src/config';
-import type { ScoringDb } from '../src/db/scoring.repository';
-import { createJobHeartbeats, createRescoreWorker, type RunContext } from '../src/domain/scores';
+import type { ScoringDb } from '../src/db/tables';
+import { createJobHeartbeats } from '../src/runs/job-heartbeats.service';
+import { createRescoreWorker } from '../src/runs/rescore-worker.service';
+import type { RunContext } from '../src/runs/runs.service';
 import { admin, as, batchJob, snapshot, startScoring, type ScoringHarness } from './harness';
 
 /** What the scores, tiers and segments of a customer look like right after an ingest, without a run. */
@@ -101,7 +103,7 @@ it('starts a full run instead when more customers wait than the incremental limi
     db,
     outbox: createOutbox('/crm/scoring', systemRuntime),
     runtime: systemRuntime,
-    config: scoringConfigOf(loadConfig(baseConfigSchema, { NODE_ENV: 'test' })),
+    config: scoringConfigOf(loadConfig(baseConfigSchema, { NODE_ENV: 'test' }), {}),
     write: (work) => db.transaction().execute(work),
     heartbeats: createJobHeartbeats({ db, logger, intervalMs: 1_000, interruptedAfterMs: 90_000 }),
   };

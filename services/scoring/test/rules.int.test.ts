@@ -1,16 +1,10 @@
 import { openDatabase } from '@crm/platform';
 import { createTestDatabase, type TestDatabase } from '@crm/testkit';
 import { sql, type Kysely } from 'kysely';
-import {
-  DEFAULT_TIER_SET,
-  compileRule,
-  compileTierExpression,
-  createTierAssigner,
-  evaluationSource,
-  selectMembers,
-  type CompileOptions,
-  type Rule,
-} from '../src/domain/rules';
+import { type Rule } from '../src/segments/rules';
+import { compileRule, evaluationSource, selectMembers, type CompileOptions } from '../src/segments/segment-rule.repository';
+import { compileTierExpression } from '../src/tiers/tier-rule.repository';
+import { DEFAULT_TIER_SET, createTierAssigner } from '../src/tiers/tier-set.rules';
 
 let database: TestDatabase;
 let db: Kysely<unknown>;

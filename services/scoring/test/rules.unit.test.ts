@@ -1,21 +1,9 @@
 import { ProblemError } from '@crm/platform';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
-import {
-  DEFAULT_TIER_SET,
-  FIELD_CATALOG,
-  compileRule,
-  compileTierExpression,
-  createTierAssigner,
-  describeFields,
-  formatError,
-  parseRule,
-  ruleDependencies,
-  selectMembers,
-  tierConditionRule,
-  validateTierSet,
-  type Rule,
-  type TierDefinition,
-} from '../src/domain/rules';
+import { FIELD_CATALOG, describeFields, formatError, parseRule, ruleDependencies, type Rule } from '../src/segments/rules';
+import { compileRule, selectMembers } from '../src/segments/segment-rule.repository';
+import { compileTierExpression } from '../src/tiers/tier-rule.repository';
+import { DEFAULT_TIER_SET, createTierAssigner, tierConditionRule, validateTierSet, type TierDefinition } from '../src/tiers/tier-set.rules';
 
 // Compiles without a connection: what PostgreSQL would receive.
 const cold = new Kysely<unknown>({

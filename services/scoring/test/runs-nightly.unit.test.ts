@@ -1,9 +1,10 @@
 import { baseConfigSchema, loadConfig, systemRuntime, type Outbox } from '@crm/platform';
 import { scoringConfigOf } from '../src/config';
-import type { ScoringDb } from '../src/db/scoring.repository';
-import { startNightlyRuns, type JobHeartbeats, type RunContext } from '../src/domain/scores';
+import type { ScoringDb } from '../src/db/tables';
+import type { JobHeartbeats } from '../src/runs/job-heartbeats.service';
+import { startNightlyRuns, type RunContext } from '../src/runs/runs.service';
 
-const configWith = (env: NodeJS.ProcessEnv) => scoringConfigOf(loadConfig(baseConfigSchema, {}), env);
+const configWith = (env: NodeJS.ProcessEnv) => scoringConfigOf(loadConfig(baseConfigSchema, env), env);
 
 // No I/O: the schedule is never due during the test, so the database is never touched.
 const context = (env: NodeJS.ProcessEnv): RunContext => ({

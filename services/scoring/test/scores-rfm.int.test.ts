@@ -3,9 +3,9 @@ import { CustomerEvents } from '@crm/domain';
 import { cloudEventOf, createOutbox, systemRuntime } from '@crm/platform';
 import { eventually, seededRandom } from '@crm/testkit';
 import { sql } from 'kysely';
-import type { ScoringDb } from '../src/db/scoring.repository';
-import { recomputeScores, rescoreCustomers } from '../src/domain/scores';
-import { assignTiers } from '../src/domain/tiers/tier-assignment.service';
+import type { ScoringDb } from '../src/db/tables';
+import { recomputeScores, rescoreCustomers } from '../src/scores/score-computation.service';
+import { assignTiers } from '../src/tiers/tier-assignment.service';
 import { admin, as, batchJob, snapshot, startScoring, type ScoringHarness } from './harness';
 
 const NOW = new Date('2026-10-01T00:00:00Z');

@@ -4,8 +4,8 @@ import { createOutbox, systemRuntime } from '@crm/platform';
 import { eventually } from '@crm/testkit';
 import { sql } from 'kysely';
 import type { InjectOptions } from 'light-my-request';
-import type { ScoringDb } from '../src/db/scoring.repository';
-import { refreshSegments } from '../src/domain/segments/segment-membership.service';
+import type { ScoringDb } from '../src/db/tables';
+import { refreshSegments } from '../src/segments/segment-membership.service';
 import { admin, as, batchJob, dealerPrincipal, startScoring, type ScoringHarness } from './harness';
 
 const marketing: Principal = { kind: 'staff', subject: 'marketer-1', roles: ['marketing'] };

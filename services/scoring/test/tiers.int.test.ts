@@ -4,9 +4,9 @@ import { createOutbox, systemRuntime, type Runtime } from '@crm/platform';
 import { eventually } from '@crm/testkit';
 import { sql } from 'kysely';
 import type { InjectOptions } from 'light-my-request';
-import type { ScoringDb } from '../src/db/scoring.repository';
-import { DEFAULT_TIER_SET } from '../src/domain/rules';
-import { assignTiers } from '../src/domain/tiers/tier-assignment.service';
+import type { ScoringDb } from '../src/db/tables';
+import { DEFAULT_TIER_SET } from '../src/tiers/tier-set.rules';
+import { assignTiers } from '../src/tiers/tier-assignment.service';
 import { admin, as, batchJob, dealerPrincipal, startScoring, type ScoringHarness } from './harness';
 
 const DAY = 86_400_000;

@@ -17,4 +17,5 @@ for (const upstream of UPSTREAMS) {
   if (port !== undefined && process.env[upstream.urlEnv] === undefined) process.env[upstream.urlEnv] = `http://127.0.0.1:${port}`;
 }
 
+// Parsed once, at boot: the base settings here, each service's own through its definition's configOf.
 runMain('crm', services, baseConfigSchema);

@@ -42,7 +42,7 @@ export async function startSuite(name: string, settings: Record<string, string> 
   });
   // Services read their own settings (ports, upstream URLs, ...) from the environment, as in `pnpm start`.
   Object.assign(process.env, env, settings);
-  const suite = await runServices([customersService, scoringService, salesService, gatewayService], { config, logger: createLogger({ name, level: process.env.TEST_LOG_LEVEL ?? 'silent' }), env });
+  const suite = await runServices([customersService, scoringService, salesService, gatewayService], { config, logger: createLogger({ name, level: process.env.TEST_LOG_LEVEL ?? 'silent' }), env: { ...process.env } });
   return {
     api: `http://127.0.0.1:${port}`,
     port,

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, Kysely } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -90,6 +90,9 @@ export interface IngestJobTable {
   heartbeat_at: ColumnType<Date | null, Date | string | undefined, Date | string | null>;
 }
 
+/** The scoring schema, or a transaction on it: what every repository function takes first. */
+export type ScoringDb = Kysely<ScoringDatabase>;
+
 export interface ScoringDatabase {
   customer: CustomerTable;
   customer_external_id: CustomerExternalIdTable;
@@ -110,7 +113,7 @@ export interface ScoringDatabase {
   rescore_queue: RescoreQueueTable;
 }
 
-/** Customers waiting for their scores, tiers and segments to catch up (db/rescore-queue.repository.ts). */
+/** Customers waiting for their scores, tiers and segments to catch up (runs/rescore-queue.repository.ts). */
 export interface RescoreQueueTable {
   customer_id: string;
   ticket: Generated<string>;

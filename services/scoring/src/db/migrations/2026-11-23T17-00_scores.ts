@@ -6,7 +6,7 @@ export const scoresSchema: Migration = {
   async up(db: Kysely<any>) {
     await sql`set local search_path to scoring, public`.execute(db);
 
-    /** One row per scored customer: the columns the rule catalog (domain/rules/field.catalog.ts) reads. */
+    /** One row per scored customer: the columns the rule catalog (segments/rules/field.catalog.ts) reads. */
     await db.schema
       .createTable('customer_score')
       .addColumn('customer_id', 'uuid', (c) => c.primaryKey())
@@ -60,7 +60,7 @@ export const scoresSchema: Migration = {
       .addColumn('finished_at', 'timestamptz')
       .execute();
 
-    /** Admin-managed ordered tiers; `rule` is a range over one score field (domain/rules/tier.rules.ts). */
+    /** Admin-managed ordered tiers; `rule` is a range over one score field (tiers/tier-set.rules.ts). */
     await db.schema
       .createTable('tier')
       .addColumn('name', 'text', (c) => c.primaryKey())
