@@ -83,6 +83,12 @@ export const customerDirectory = Object.freeze({
     return (await customerDirectory.survivorsOf(db, [id])).get(id) ?? id;
   },
 
+  /** The ids that were merged into this customer (and live on as it). */
+  async mergedInto(db: Kysely<any>, survivorId: string): Promise<string[]> {
+    const rows = await (db as Db).selectFrom('customer_alias').select('merged_id').where('survivor_id', '=', survivorId).execute();
+    return rows.map((row) => row.merged_id);
+  },
+
   async isErased(db: Kysely<any>, id: string): Promise<boolean> {
     return (await (db as Db).selectFrom('erased_customer').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
   },

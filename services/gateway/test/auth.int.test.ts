@@ -109,6 +109,7 @@ describe('bearer authentication', () => {
     expect(checks.filter((c) => c.name.startsWith('upstream ')).map((c) => [c.name.split(' ')[1], c.ok])).toEqual([
       ['customers', false],
       ['scoring', false],
+      ['sales', false],
     ]);
   });
 });

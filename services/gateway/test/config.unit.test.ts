@@ -21,6 +21,7 @@ describe('gateway config', () => {
     expect(resolveUpstreams(config)).toEqual([
       expect.objectContaining({ name: 'customers', url: 'http://127.0.0.1:8081', prefixes: expect.arrayContaining(['/v1/dealers']) }),
       expect.objectContaining({ name: 'scoring', url: 'http://127.0.0.1:8082', prefixes: expect.arrayContaining(['/v1/transactions']) }),
+      expect.objectContaining({ name: 'sales', url: 'http://127.0.0.1:8083', prefixes: expect.arrayContaining(['/v1/leads', '/v1/orders']) }),
     ]);
   });
 

@@ -36,26 +36,32 @@ async function standIn(initial: Answer): Promise<StandIn> {
 const id = randomUUID();
 const customerSection = { exportedAt: '2026-11-29T00:00:00.000Z', customer: { id, displayName: 'Ada' }, contacts: [], consentHistory: [], timeline: [] };
 const scoringSection = { customerId: id, transactions: [{ id: randomUUID() }], scores: null, tierHistory: [], tierOverride: null, segments: [] };
+const salesSection = { customerId: id, sections: { leads: [{ id: randomUUID() }] } };
 
 let customers: StandIn;
 let scoring: StandIn;
+let sales: StandIn;
 let h: GatewayHarness;
 
 beforeAll(async () => {
   customers = await standIn({ status: 200, body: customerSection });
   scoring = await standIn({ status: 200, body: scoringSection });
-  h = await startGateway({ env: { CUSTOMERS_URL: customers.url, SCORING_URL: scoring.url, UPSTREAM_TIMEOUT_MS: '1000' } });
+  sales = await standIn({ status: 200, body: salesSection });
+  h = await startGateway({ env: { CUSTOMERS_URL: customers.url, SCORING_URL: scoring.url, SALES_URL: sales.url, UPSTREAM_TIMEOUT_MS: '1000' } });
 });
 afterAll(async () => {
   await h?.close();
   await customers?.close();
   await scoring?.close();
+  await sales?.close();
 });
 beforeEach(() => {
   customers.answer = { status: 200, body: customerSection };
   scoring.answer = { status: 200, body: scoringSection };
+  sales.answer = { status: 200, body: salesSection };
   customers.calls.length = 0;
   scoring.calls.length = 0;
+  sales.calls.length = 0;
 });
 
 const exportOf = (customerId = id) => h.inject({ method: 'GET', url: `/v1/customers/${customerId}/export`, headers: asAdmin });
@@ -65,9 +71,10 @@ describe('GET /v1/customers/{id}/export at the gateway', () => {
     const response = await exportOf();
     expect(response.statusCode).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
-    expect(response.json()).toEqual({ exportedAt: expect.any(String), customer: customerSection, services: { scoring: scoringSection } });
+    expect(response.json()).toEqual({ exportedAt: expect.any(String), customer: customerSection, services: { scoring: scoringSection, sales: salesSection } });
     expect(customers.calls).toEqual([{ principal: expect.objectContaining({ kind: 'staff', roles: ['admin'] }), url: `/v1/customers/${id}/export` }]);
     expect(scoring.calls).toEqual([{ principal: expect.objectContaining({ kind: 'staff', roles: ['admin'] }), url: `/v1/customers/${id}/personal-data` }]);
+    expect(sales.calls).toEqual([{ principal: expect.objectContaining({ kind: 'staff', roles: ['admin'] }), url: `/v1/customers/${id}/personal-data` }]);
   });
 
   it("passes the customers service's refusal on and asks nobody else", async () => {
@@ -95,7 +102,7 @@ describe('GET /v1/customers/{id}/export at the gateway', () => {
   });
 
   it('answers 503 naming a service that cannot be reached, and 504 for one too slow', async () => {
-    const unreachable = await startGateway({ env: { CUSTOMERS_URL: customers.url, SCORING_URL: `http://127.0.0.1:${await deadPort()}` } });
+    const unreachable = await startGateway({ env: { CUSTOMERS_URL: customers.url, SALES_URL: sales.url, SCORING_URL: `http://127.0.0.1:${await deadPort()}` } });
     try {
       const response = await unreachable.inject({ method: 'GET', url: `/v1/customers/${id}/export`, headers: asAdmin });
       expect(expectProblem(response, 503, 'urn:crm:problem:unavailable')).toMatchObject({ upstream: 'scoring' });
@@ -108,7 +115,7 @@ describe('GET /v1/customers/{id}/export at the gateway', () => {
     await slow.listen({ host: '127.0.0.1', port: 0 });
     const address = slow.server.address();
     const slowGateway = await startGateway({
-      env: { CUSTOMERS_URL: customers.url, SCORING_URL: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, UPSTREAM_TIMEOUT_MS: '300' },
+      env: { CUSTOMERS_URL: customers.url, SALES_URL: sales.url, SCORING_URL: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, UPSTREAM_TIMEOUT_MS: '300' },
     });
     try {
       const response = await slowGateway.inject({ method: 'GET', url: `/v1/customers/${id}/export`, headers: asAdmin });

@@ -5,6 +5,8 @@ import { customerDirectoryConsumerHandlers } from './customer-directory/customer
 import type { CustomerLifecycle } from './customer-directory/customer-lifecycle';
 import { SALES_SCHEMA, salesMigrations } from './db/migrations';
 import type { SalesDatabase } from './db/tables';
+import { personalDataRoutes } from './personal-data/personal-data.routes';
+import { createPersonalDataService } from './personal-data/personal-data.service';
 import { teamRepository } from './teams/team.repository';
 import { teamRoutes } from './teams/team.routes';
 import { createTeamService } from './teams/team.service';
@@ -43,6 +45,7 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   const teammatesOf = (subject: string) => teamRepository.visibleSubjects(db, subject);
   void teammatesOf;
   teamRoutes(app, createTeamService({ db, runtime, write }));
+  personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,
     stop: async () => {

@@ -10,4 +10,9 @@ export interface CustomerLifecycle {
   merged?(trx: SalesDb, mergedId: string, survivorId: string): Promise<void>;
   /** Everything about these ids (the person and the ids merged into it) goes. */
   erased?(trx: SalesDb, ids: string[]): Promise<void>;
+  /** What the feature holds on these ids (the person and the ids merged into it), by section name, for the export. */
+  exported?(db: SalesDb, ids: string[]): Promise<Record<string, ExportedRecord[]>>;
 }
+
+/** One record of the export: its id and its fields as the feature stores them (dates as ISO strings). */
+export type ExportedRecord = { id: string } & Record<string, string | number | boolean | null | string[] | object>;
