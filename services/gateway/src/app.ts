@@ -77,7 +77,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   registerAuthentication(app, authenticator, rejectedCallers);
   await registerApiDocs(app, {
-    info: { title: 'CRM API', version: '2.0.0', description: DESCRIPTION },
+    info: { title: 'CRM API', version: '3.0.0', description: DESCRIPTION },
     upstreamDocuments: createUpstreamDocuments({
       upstreams,
       load: deps.loadUpstreamDocument ?? fetchUpstreamDocument(2000),
