@@ -6,9 +6,9 @@ import type { AccessRule } from '@crm/platform';
  * staff work.
  */
 export const access = {
-  read: { action: 'read customers', staff: ['admin', 'sales', 'agent', 'marketing', 'analyst'], dealer: true, integration: true },
-  write: { action: 'write customers', staff: ['admin', 'sales', 'agent', 'marketing'], dealer: true, integration: true },
-  merge: { action: 'merge customers', staff: ['admin', 'sales', 'agent'], dealer: false, integration: false },
+  read: { action: 'read customers', staff: ['admin', 'sales', 'sales-manager', 'finance', 'agent', 'marketing', 'analyst'], dealer: true, integration: true },
+  write: { action: 'write customers', staff: ['admin', 'sales', 'sales-manager', 'agent', 'marketing'], dealer: true, integration: true },
+  merge: { action: 'merge customers', staff: ['admin', 'sales', 'sales-manager', 'agent'], dealer: false, integration: false },
   erase: { action: 'erase customers', staff: ['admin'], dealer: false, integration: false },
   administer: { action: 'administer dealers and attribute definitions', staff: ['admin'], dealer: false, integration: false },
 } as const satisfies Record<string, AccessRule>;

@@ -16,7 +16,7 @@ const ADMIN_KEY = 'crm-dev-admin-key';
 interface Running { child: ChildProcess; output: () => string; gateway: string }
 
 async function startSuite(): Promise<Running> {
-  const [port, customersPort, scoringPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, customersPort, scoringPort, salesPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -24,6 +24,8 @@ async function startSuite(): Promise<Running> {
     CUSTOMERS_URL: `http://127.0.0.1:${customersPort}`,
     SCORING_PORT: String(scoringPort),
     SCORING_URL: `http://127.0.0.1:${scoringPort}`,
+    SALES_PORT: String(salesPort),
+    SALES_URL: `http://127.0.0.1:${salesPort}`,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
   };

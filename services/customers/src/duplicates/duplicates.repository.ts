@@ -1,9 +1,26 @@
 import { sql } from 'kysely';
 import { table, type CustomerRow } from '../customers/customers.repository';
 import type { Db } from '../db/tables';
-import type { DuplicateRule } from './duplicates.schemas';
+import type { CustomerMatch, DuplicateRule } from './duplicates.schemas';
 
 export const duplicateRepository = Object.freeze({
+  /**
+   * Active customers holding each item's normalised e-mail or E.164 phone, in one statement (the GIN
+   * indexes on emails and phones), within a dealer's customers when `dealerScope` is given.
+   */
+  async matches(db: Db, items: readonly { email?: string; phone?: string }[], dealerScope: string | undefined): Promise<(CustomerMatch & { index: number })[]> {
+    const { rows } = await sql<{ index: number; customer_id: string; dealer_id: string | null; kind: 'person' | 'organization'; matched_on: 'email' | 'phone' }>`
+      select m.index::int as index, c.id as customer_id, c.dealer_id, c.kind, v.matched_on
+      from unnest(${items.map((item) => item.email ?? null)}::text[], ${items.map((item) => item.phone ?? null)}::text[])
+        with ordinality as m(email, phone, index)
+      cross join lateral (values ('email', m.email), ('phone', m.phone)) as v(matched_on, value)
+      join ${table('customer')} c on c.status = 'active' and v.value is not null
+        and ((v.matched_on = 'email' and c.emails @> array[v.value]) or (v.matched_on = 'phone' and c.phones @> array[v.value]))
+      where ${dealerScope ?? null}::uuid is null or c.dealer_id = ${dealerScope ?? null}::uuid
+      order by m.index, c.id, v.matched_on`.execute(db);
+    return rows.map((row) => ({ index: row.index - 1, customerId: row.customer_id, dealerId: row.dealer_id, kind: row.kind, on: row.matched_on }));
+  },
+
   /**
    * Active customers of the same kind sharing a normalised e-mail, an E.164 phone, or a similar name
    * (pg_trgm; else the same name) with the same birthday: best 50, most rules matched first.

@@ -3,11 +3,29 @@ import { z } from 'zod';
 import { access } from '../access';
 import { CustomerView, IdParams } from '../customers/customers.schemas';
 import type { DuplicatesService } from './duplicates.service';
-import { DuplicateList, MergeBody } from './duplicates.schemas';
+import { DuplicateList, MatchAnswer, MatchRequest, MAX_MATCH_ITEMS, MergeBody } from './duplicates.schemas';
 
 const tags = ['customers'];
 
 export function duplicatesRoutes(app: App, { duplicates }: { duplicates: DuplicatesService }): void {
+  app.post(
+    '/v1/customers/matches',
+    {
+      config: { access: access.read },
+      schema: {
+        operationId: 'matchCustomers',
+        tags,
+        summary: `Which customers hold these e-mail addresses or phone numbers (up to ${MAX_MATCH_ITEMS} at once)`,
+        description:
+          'For deduplication elsewhere (a lead about a known customer): e-mails are compared normalised, phones as E.164; ' +
+          'only active customers match, a dealer only its own. Nothing but ids comes back.',
+        body: MatchRequest,
+        response: { 200: MatchAnswer, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => duplicates.matches(request.principal, request.body),
+  );
+
   app.get(
     '/v1/customers/:id/duplicates',
     {

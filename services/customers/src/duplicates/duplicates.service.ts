@@ -11,12 +11,23 @@ import type { CustomerView } from '../customers/customers.schemas';
 import { writeContextOf, type Dependencies } from '../dependencies';
 import { timelineRepository } from '../timeline/timeline.repository';
 import { duplicateRepository } from './duplicates.repository';
-import type { DuplicateCandidate } from './duplicates.schemas';
+import type { DuplicateCandidate, MatchAnswer, MatchRequest } from './duplicates.schemas';
 
 /** Finding duplicates, and merging one into the customer that survives. */
 export function createDuplicatesService(deps: Pick<Dependencies, 'db' | 'write' | 'outbox' | 'runtime' | 'trigram'>) {
   const { db } = deps;
   return Object.freeze({
+    /** Which active customers hold each item's e-mail or phone (other services dedupe against them: ADR 0014). */
+    async matches(principal: Principal, request: MatchRequest): Promise<MatchAnswer> {
+      const found = await duplicateRepository.matches(db, request.items, dealerScope(principal));
+      return {
+        results: request.items.map((_, index) => ({
+          index,
+          matches: found.filter((match) => match.index === index).map(({ customerId, dealerId, kind, on }) => ({ customerId, dealerId, kind, on })),
+        })),
+      };
+    },
+
     /** Candidates sharing a normalised e-mail, an E.164 phone, or a similar name with the same birthday. */
     async candidates(principal: Principal, id: string): Promise<ReadResult<{ items: DuplicateCandidate[] }>> {
       const resolved = await resolveCustomer(db, id, principal);
