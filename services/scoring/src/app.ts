@@ -8,6 +8,7 @@ import { createCustomerProjection } from './customer-projection/customer-project
 import { SCORING_SCHEMA, scoringMigrations } from './db/migrations';
 import type { ScoringDatabase } from './db/tables';
 import { exchangeRateRoutes } from './exchange-rates/exchange-rates.routes';
+import { salesOrderHandlers } from './transactions/sales-order.consumer';
 import { exchangeRatesRepository } from './exchange-rates/exchange-rates.repository';
 import { createExchangeRateService } from './exchange-rates/exchange-rates.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
@@ -42,6 +43,14 @@ export async function buildScoringService(context: ScoringServiceContext): Promi
     migrations: scoringMigrations,
     source: '/crm/scoring',
     publishes: [Topics.scoring],
+  });
+  const salesOrders = await startEventConsumer({
+    db,
+    bus,
+    logger: logger.child({ component: 'sales-orders' }),
+    groupId: 'scoring.sales-orders',
+    topics: [Topics.sales],
+    handlers: salesOrderHandlers({ runtime, baseCurrency: config.SCORING_BASE_CURRENCY }),
   });
   const customers = await startEventConsumer({
     db,
@@ -91,7 +100,7 @@ export async function buildScoringService(context: ScoringServiceContext): Promi
     clockSkewMs: config.SCORING_CLOCK_SKEW_SECONDS * 1000,
   });
   transactionRoutes(app, transactions, ndjsonLimitsOf(config));
-  exchangeRateRoutes(app, createExchangeRateService({ db, write, baseCurrency }));
+  exchangeRateRoutes(app, createExchangeRateService({ db, write, outbox, baseCurrency }));
   scoreRoutes(app, createScoreService({ db }));
   runRoutes(app, createRunService(runContext));
   clvModelRoutes(app, createClvModelService({ db, runtime, write }));
@@ -111,6 +120,7 @@ export async function buildScoringService(context: ScoringServiceContext): Promi
       await heartbeats.stop();
       await retention.stop();
       await customers.close();
+      await salesOrders.close();
       await relay.stop();
     },
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CustomerEvents, Topics, type CloudEvent, type CustomerSnapshot, type EventData, type Principal } from '@crm/domain';
+import { CustomerEvents, Topics, type CloudEvent, type CustomerSnapshot, type EventData, type EventDefinition, type Principal } from '@crm/domain';
 import {
   baseConfigSchema,
   createKafkaBus,
@@ -31,6 +31,8 @@ export interface ScoringHarness {
   scoringEvents: CloudEvent[];
   /** Publishes a customers-service event on the real topic, as the customers service would; returns its id. */
   publishCustomerEvent<K extends keyof typeof CustomerEvents>(kind: K, data: EventData<(typeof CustomerEvents)[K]>): Promise<string>;
+  /** Publishes any event of the catalogue on its real topic, as `source`'s outbox would; returns its id. */
+  publishEvent<E extends EventDefinition>(source: string, definition: E, data: EventData<E>): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,11 @@ export async function startScoring(env: Record<string, string> = {}): Promise<Sc
       // The same envelope the customers service's outbox makes, straight onto the real topic.
       const definition = CustomerEvents[kind];
       const event = cloudEventOf('/crm/customers', systemRuntime, definition, data as never);
+      await bus.publish(definition.topic, [{ key: event.subject, value: JSON.stringify(event) }]);
+      return event.id;
+    },
+    async publishEvent(source, definition, data) {
+      const event = cloudEventOf(source, systemRuntime, definition, data);
       await bus.publish(definition.topic, [{ key: event.subject, value: JSON.stringify(event) }]);
       return event.id;
     },

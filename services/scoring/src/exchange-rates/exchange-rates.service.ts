@@ -1,4 +1,5 @@
-import { etagOf, ifMatchHolds, problem, Problems } from '@crm/platform';
+import { ScoringEvents } from '@crm/domain';
+import { etagOf, ifMatchHolds, problem, Problems, type Outbox } from '@crm/platform';
 import type { ScoringDb } from '../db/tables';
 import { exchangeRatesRepository, type ExchangeRateRow } from './exchange-rates.repository';
 import type { ExchangeRate } from './exchange-rates.schemas';
@@ -12,6 +13,8 @@ export interface ExchangeRateService {
 export function createExchangeRateService(deps: {
   db: ScoringDb;
   write: <T>(work: (trx: ScoringDb) => Promise<T>) => Promise<T>;
+  /** Each new rate is announced (crm.scoring.exchange-rate.set.v1): other services convert with the rates set here. */
+  outbox: Outbox;
   /** Scores are computed in this currency (SCORING_BASE_CURRENCY); its rate is always 1. */
   baseCurrency: string;
 }): ExchangeRateService {
@@ -32,7 +35,9 @@ export function createExchangeRateService(deps: {
         if (ifMatch !== undefined && (!current || !ifMatchHolds(ifMatch, current.version))) {
           throw problem(Problems.preconditionFailed, current ? `the current ETag is ${etagOf(current.version)}` : 'no rate is set yet');
         }
-        return { rate: view(await exchangeRatesRepository.upsert(trx, currency, rate)), created: !current };
+        const written = view(await exchangeRatesRepository.upsert(trx, currency, rate));
+        await deps.outbox.append(trx, ScoringEvents.exchangeRateSet, { currency, rate: written.rate, baseCurrency, version: written.version, setAt: written.updatedAt });
+        return { rate: written, created: !current };
       });
     },
     async list() {

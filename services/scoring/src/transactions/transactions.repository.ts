@@ -45,6 +45,18 @@ export const transactionsRepository = Object.freeze({
     return new Set(inserted.map((r) => r.id));
   },
 
+  /** The sales a source system booked under external ids starting with `prefix` (e.g. one order's lines). */
+  async salesWithExternalIdPrefix(db: ScoringDb, sourceSystem: string, prefix: string): Promise<TransactionRecord[]> {
+    return db
+      .selectFrom('transaction')
+      .selectAll()
+      .where('source_system', '=', sourceSystem)
+      .where('type', '=', 'sale')
+      .where('external_id', 'like', `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+      .orderBy('external_id')
+      .execute();
+  },
+
   /** Up to `limit` rows, newest first (occurred_at, then id). */
   async list(db: ScoringDb, filter: TransactionFilter): Promise<TransactionRecord[]> {
     let query = db.selectFrom('transaction').selectAll();
