@@ -1,26 +1,31 @@
 import { Topics } from '@crm/domain';
 import { createApp, openServiceStore, pingDatabase, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
 import type { SalesConfig } from './config';
+import { catalogRoutes } from './catalog/catalog.routes';
+import { createCatalogService } from './catalog/catalog.service';
 import { customerDirectoryConsumerHandlers } from './customer-directory/customer-directory.consumer';
 import type { CustomerLifecycle } from './customer-directory/customer-lifecycle';
 import { SALES_SCHEMA, salesMigrations } from './db/migrations';
 import type { SalesDatabase } from './db/tables';
+import { orderRoutes } from './orders/order.routes';
+import { createOrderService } from './orders/order.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
 import { createPersonalDataService } from './personal-data/personal-data.service';
-import { teamRepository } from './teams/team.repository';
 import { teamRoutes } from './teams/team.routes';
 import { createTeamService } from './teams/team.service';
 
 /** Builds the sales service from injected dependencies: migrate, customer directory, relay, features. Never listens. */
 export async function buildSalesService(context: ServiceContext<SalesConfig>): Promise<StartedService> {
   const { logger, runtime, bus, config } = context;
-  const { db, relay, write } = await openServiceStore<SalesDatabase>(context, {
+  const { db, outbox, relay, write } = await openServiceStore<SalesDatabase>(context, {
     migrations: salesMigrations,
     source: '/crm/sales',
     publishes: [Topics.sales],
   });
-  // Each feature that keeps rows about customers moves them on a merge and drops them on an erasure.
-  const customerLifecycles: CustomerLifecycle[] = [];
+  const catalog = createCatalogService({ db, runtime, write, timeZone: config.SALES_TIME_ZONE });
+  const orders = createOrderService({ db, runtime, outbox, write, catalog });
+  // Each feature that keeps rows about customers moves them on a merge, drops them on an erasure, exports them.
+  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle];
   const customers = await startEventConsumer({
     db,
     bus,
@@ -42,9 +47,9 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
       { name: 'broker', check: () => bus.ping() },
     ],
   });
-  const teammatesOf = (subject: string) => teamRepository.visibleSubjects(db, subject);
-  void teammatesOf;
   teamRoutes(app, createTeamService({ db, runtime, write }));
+  catalogRoutes(app, catalog);
+  orderRoutes(app, orders);
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,

@@ -2,9 +2,11 @@ import type { Kysely } from 'kysely';
 import type { CustomerDirectoryTables } from '@crm/platform';
 import type { CustomerTierTables } from '../customer-directory/customer-tier.tables';
 import type { TeamTables } from '../teams/team.tables';
+import type { CatalogTables } from '../catalog/catalog.tables';
+import type { OrderTables } from '../orders/order.tables';
 
 /** The sales schema: each feature declares its tables in its `*.tables.ts`; this joins them. */
-export type SalesDatabase = CustomerDirectoryTables & CustomerTierTables & TeamTables;
+export type SalesDatabase = CustomerDirectoryTables & CustomerTierTables & TeamTables & CatalogTables & OrderTables;
 
 /** The service's handle (or a transaction on it), narrowed to the sales schema. */
 export type SalesDb = Kysely<SalesDatabase>;

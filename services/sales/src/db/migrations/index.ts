@@ -1,5 +1,6 @@
 import { customerDirectoryMigration, outboxLeaseMigration, platformTablesMigration, type ServiceMigrations } from '@crm/platform';
 import { teamsAndTiers } from './2026-12-05T10-00_teams-and-tiers';
+import { catalogAndOrders } from './2026-12-05T12-00_catalog-and-orders';
 
 export const SALES_SCHEMA = 'sales';
 
@@ -11,5 +12,6 @@ export const salesMigrations: ServiceMigrations = {
     '2026-12-05T00-01_outbox-lease': outboxLeaseMigration,
     '2026-12-05T00-02_customer-directory': customerDirectoryMigration,
     '2026-12-05T10-00_teams-and-tiers': teamsAndTiers,
+    '2026-12-05T12-00_catalog-and-orders': catalogAndOrders,
   },
 };
