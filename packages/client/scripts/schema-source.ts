@@ -14,6 +14,7 @@ const HEADER = [
 
 /** The TypeScript types of a contract (the text of packages/client/src/schema.ts). */
 export async function schemaSource(documentText: string): Promise<string> {
-  const ast = await openapiTS(documentText);
+  // A field with a default may be left out of a request: optional, as the document's `required` says (the default would make it required).
+  const ast = await openapiTS(documentText, { defaultNonNullable: false });
   return `${HEADER}${astToString(ast)}`;
 }

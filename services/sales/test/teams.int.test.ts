@@ -78,3 +78,11 @@ describe('the customer directory', () => {
     expect(await customerDirectory.find(db, b)).toBeUndefined();
   });
 });
+
+describe('the contract', () => {
+  it('serves its OpenAPI document (every route declared, every schema named once)', async () => {
+    const res = await h.service.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    expect(Object.keys(res.json().paths)).toEqual(expect.arrayContaining(['/v1/sales-teams', '/v1/products', '/v1/prices', '/v1/orders', '/v1/orders/{id}/returns']));
+  });
+});

@@ -19,7 +19,7 @@ export const ProductInput = z
   })
   .refine((p) => new Set(p.listPrices.map((m) => m.currency)).size === p.listPrices.length, { message: 'one list price per currency', path: ['listPrices'] })
   .refine((p) => p.listPrices.every((m) => !m.amount.startsWith('-')) && !p.unitCost?.amount.startsWith('-'), { message: 'prices and costs must not be negative', path: ['listPrices'] })
-  .meta({ id: 'ProductInput' });
+  .meta({ id: 'NewProduct' });
 export type ProductInput = z.infer<typeof ProductInput>;
 
 export const Product = z
@@ -59,7 +59,7 @@ export const PriceBookInput = z
   .refine((b) => b.validTo === null || b.validTo >= b.validFrom, { message: 'must not be before validFrom', path: ['validTo'] })
   .refine((b) => new Set(b.entries.map((e) => e.sku)).size === b.entries.length, { message: 'each sku once', path: ['entries'] })
   .refine((b) => b.entries.every((e) => new Set(e.breaks.map((x) => x.minQuantity)).size === e.breaks.length), { message: 'each minQuantity once per sku', path: ['entries'] })
-  .meta({ id: 'PriceBookInput' });
+  .meta({ id: 'NewPriceBook' });
 export type PriceBookInput = z.infer<typeof PriceBookInput>;
 
 export const PriceBook = z
