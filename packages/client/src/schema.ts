@@ -1771,6 +1771,82 @@ export interface components {
                 segmentId: string;
                 customerId: string | null;
             };
+        } | {
+            /** @constant */
+            type: "crm.sales.order.placed.v1";
+            source: string;
+            occurredAt: string;
+            data: {
+                /** Format: uuid */
+                orderId: string;
+                customerId: string | null;
+                dealerId: string | null;
+                /** Format: date-time */
+                placedAt: string;
+                currency: string;
+                lines: {
+                    lineId: string;
+                    sku: string;
+                    category: string | null;
+                    quantity: number;
+                    amount: string;
+                }[];
+                total: string;
+            };
+        } | {
+            /** @constant */
+            type: "crm.sales.order.returned.v1";
+            source: string;
+            occurredAt: string;
+            data: {
+                /** Format: uuid */
+                orderId: string;
+                /** Format: uuid */
+                returnId: string;
+                customerId: string | null;
+                dealerId: string | null;
+                /** Format: date-time */
+                returnedAt: string;
+                currency: string;
+                lines: {
+                    lineId: string;
+                    sku: string;
+                    category: string | null;
+                    quantity: number;
+                    amount: string;
+                }[];
+            };
+        } | {
+            /** @constant */
+            type: "crm.sales.order.cancelled.v1";
+            source: string;
+            occurredAt: string;
+            data: {
+                /** Format: uuid */
+                orderId: string;
+                customerId: string | null;
+                dealerId: string | null;
+                /** Format: date-time */
+                cancelledAt: string;
+                reason: string;
+            };
+        } | {
+            /** @constant */
+            type: "crm.sales.activity.logged.v1";
+            source: string;
+            occurredAt: string;
+            data: {
+                /** Format: uuid */
+                activityId: string;
+                customerId: string | null;
+                kind: string;
+                subject: string;
+                /** Format: date-time */
+                occurredAt: string;
+                outcome: string | null;
+                ownerSubject: string | null;
+                dealerId: string | null;
+            };
         };
         TokenRequestInput: {
             /** @description Only `client_credentials` */

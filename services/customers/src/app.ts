@@ -38,7 +38,7 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
     bus,
     logger: logger.child({ component: 'timeline' }),
     groupId: 'customers.timeline',
-    topics: [Topics.scoring],
+    topics: [Topics.scoring, Topics.sales],
     handlers: timelineHandlers(),
   });
 

@@ -67,5 +67,11 @@ describe('an organisation customer ordering through its account portal', () => {
     expect(Number(revenue)).toBe(460_000);
     const booked = await callJson(suite.api, 'GET', `/v1/transactions?customerId=${org.id}`, ADMIN);
     expect(booked.body.items).toEqual([expect.objectContaining({ sourceSystem: 'sales', externalId: `order:${placed.data!.id}:1` })]);
+    // …and the order is on the organisation's lifetime timeline in the customers service.
+    const entry = await eventually('the order on the timeline', async () => {
+      const timeline = await crm.GET('/v1/customers/{id}/timeline', { params: { path: { id: org.id } } });
+      return timeline.data?.items.find((item) => item.type === 'crm.sales.order.placed.v1');
+    });
+    expect(entry).toMatchObject({ source: '/crm/sales', data: { orderId: placed.data!.id, total: '460000.00' } });
   });
 });

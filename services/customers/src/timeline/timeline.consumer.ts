@@ -1,11 +1,19 @@
-import { ScoringEvents, type CloudEvent, type EventDefinition } from '@crm/domain';
+import { SalesDealEvents, SalesPipelineEvents, ScoringEvents, type CloudEvent, type EventDefinition } from '@crm/domain';
 import type { EventHandler } from '@crm/platform';
 import { customerRepository } from '../customers/customers.repository';
 import type { Db } from '../db/tables';
 import { timelineRepository } from './timeline.repository';
 
 /** Interactions other services report about a customer, kept on its one lifetime timeline (each has its entry schema in timeline.schemas.ts). */
-const TIMELINE_EVENTS: readonly EventDefinition[] = [ScoringEvents.tierChanged, ScoringEvents.segmentEntered, ScoringEvents.segmentLeft];
+export const TIMELINE_EVENTS: readonly EventDefinition[] = [
+  ScoringEvents.tierChanged,
+  ScoringEvents.segmentEntered,
+  ScoringEvents.segmentLeft,
+  SalesDealEvents.orderPlaced,
+  SalesDealEvents.orderReturned,
+  SalesDealEvents.orderCancelled,
+  SalesPipelineEvents.activityLogged,
+];
 
 export function timelineHandlers(): Record<string, EventHandler> {
   const record: EventHandler = async (trx, event: CloudEvent) => {

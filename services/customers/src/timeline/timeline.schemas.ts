@@ -1,4 +1,4 @@
-import { BuyingRole, ConsentChannel, CustomerEvents, ScoringEvents } from '@crm/domain';
+import { BuyingRole, ConsentChannel, CustomerEvents, SalesDealEvents, SalesPipelineEvents, ScoringEvents } from '@crm/domain';
 import { z } from 'zod';
 
 /** Another customer an entry names: null where the reader may not see that customer (a dealer, another dealer's customer). */
@@ -47,6 +47,10 @@ export const TimelineEntry = z
     ),
     entry(ScoringEvents.segmentEntered.type, z.object({ segmentId: z.uuid(), customerId: CustomerRef }), 'The customer entered a segment'),
     entry(ScoringEvents.segmentLeft.type, z.object({ segmentId: z.uuid(), customerId: CustomerRef }), 'The customer left a segment'),
+    entry(SalesDealEvents.orderPlaced.type, SalesDealEvents.orderPlaced.data.extend({ customerId: CustomerRef }), 'The customer placed an order (sales)'),
+    entry(SalesDealEvents.orderReturned.type, SalesDealEvents.orderReturned.data.extend({ customerId: CustomerRef }), 'The customer returned part of an order (sales)'),
+    entry(SalesDealEvents.orderCancelled.type, SalesDealEvents.orderCancelled.data.extend({ customerId: CustomerRef }), 'An order of the customer was cancelled (sales)'),
+    entry(SalesPipelineEvents.activityLogged.type, SalesPipelineEvents.activityLogged.data.extend({ customerId: CustomerRef }), 'A call, meeting, test drive, visit, task or e-mail with the customer (sales)'),
   ])
   .meta({ id: 'TimelineEntry' });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
