@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import type { App } from './app';
+import { createApp, type App } from './app';
 import { appLimitsOf, type AppLimits } from './app-limits';
 import type { MessageBus } from './bus';
 import { assertPrivateBindWithDevelopmentSecrets, ConfigError, developmentSecretsOf, loadConfig, type BaseConfig } from './config';
@@ -41,6 +41,23 @@ export interface ServiceDefinition<C extends BaseConfig = BaseConfig> {
    */
   configOf?(config: BaseConfig, env: NodeJS.ProcessEnv): C;
   start(context: ServiceContext<C>): Promise<StartedService>;
+}
+
+/**
+ * The app of a service that owns data: createApp with the context's logger and limits, principals
+ * verified with the internal secret, and ready when its database and the broker answer.
+ */
+export function createServiceApp(context: ServiceContext, options: { name: string; description: string }): Promise<App> {
+  return createApp({
+    ...options,
+    logger: context.logger,
+    limits: context.limits,
+    principalSecret: context.config.CRM_INTERNAL_SECRET,
+    readiness: [
+      { name: 'database', check: () => pingDatabase(context.db) },
+      { name: 'broker', check: () => context.bus.ping() },
+    ],
+  });
 }
 
 /** A service definition with its own config type, as the host's list (of services with different configs) takes it. */

@@ -1,5 +1,5 @@
 import { Topics } from '@crm/domain';
-import { createApp, hasTrigramSupport, ndjsonLimitsOf, openServiceStore, pingDatabase, startEventConsumer, startRetention, type App, type ServiceContext, type StartedService } from '@crm/platform';
+import { createServiceApp, hasTrigramSupport, ndjsonLimitsOf, openServiceStore, startEventConsumer, startRetention, type App, type ServiceContext, type StartedService } from '@crm/platform';
 import { attributeDefinitionsRoutes } from './attribute-definitions/attribute-definitions.routes';
 import { createAttributeDefinitionsService } from './attribute-definitions/attribute-definitions.service';
 import { consentsRoutes } from './consents/consents.routes';
@@ -44,16 +44,9 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
 
   const retention = startRetention(context, { db, schema: CUSTOMERS_SCHEMA });
 
-  const app = await createApp({
+  const app = await createServiceApp(context, {
     name: 'customers',
     description: 'Customer master data: persons, organizations, dealers, external ids, duplicates, consent, timeline, GDPR.',
-    logger,
-    limits: context.limits,
-    principalSecret: config.CRM_INTERNAL_SECRET,
-    readiness: [
-      { name: 'database', check: () => pingDatabase(context.db) },
-      { name: 'broker', check: () => bus.ping() },
-    ],
   });
   const deps: Dependencies = {
     db,

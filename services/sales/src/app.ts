@@ -1,5 +1,5 @@
 import { Topics } from '@crm/domain';
-import { createApp, openServiceStore, pingDatabase, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
+import { createServiceApp, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
 import type { SalesConfig } from './config';
 import { catalogRoutes } from './catalog/catalog.routes';
 import { createCatalogService } from './catalog/catalog.service';
@@ -36,16 +36,9 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   });
   const retention = startRetention(context, { db, schema: SALES_SCHEMA });
 
-  const app = await createApp({
+  const app = await createServiceApp(context, {
     name: 'sales',
     description: 'Sales force automation: leads, opportunities, forecasts, activities, products and prices, quotes, orders, commissions.',
-    logger,
-    limits: context.limits,
-    principalSecret: config.CRM_INTERNAL_SECRET,
-    readiness: [
-      { name: 'database', check: () => pingDatabase(context.db) },
-      { name: 'broker', check: () => bus.ping() },
-    ],
   });
   teamRoutes(app, createTeamService({ db, runtime, write }));
   catalogRoutes(app, catalog);

@@ -1,5 +1,5 @@
 import { Topics } from '@crm/domain';
-import { createApp, ingestJobRetentionRule, ndjsonLimitsOf, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
+import { createServiceApp, ingestJobRetentionRule, ndjsonLimitsOf, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
 import { clvModelRoutes } from './clv/clv.routes';
 import { createClvModelService } from './clv/clv.service';
 import type { ScoringConfig } from './config';
@@ -9,7 +9,6 @@ import { SCORING_SCHEMA, scoringMigrations } from './db/migrations';
 import type { ScoringDatabase } from './db/tables';
 import { exchangeRateRoutes } from './exchange-rates/exchange-rates.routes';
 import { salesOrderHandlers } from './transactions/sales-order.consumer';
-import { exchangeRatesRepository } from './exchange-rates/exchange-rates.repository';
 import { createExchangeRateService } from './exchange-rates/exchange-rates.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
 import { createPersonalDataService } from './personal-data/personal-data.service';
@@ -63,16 +62,9 @@ export async function buildScoringService(context: ScoringServiceContext): Promi
 
   const retention = startRetention(context, { db, schema: SCORING_SCHEMA, extraRules: (settings) => [ingestJobRetentionRule(settings)] });
 
-  const app = await createApp({
+  const app = await createServiceApp(context, {
     name: 'scoring',
     description: 'Segmentation and scoring: transactions in, RFM, CLV, tiers and segments out.',
-    logger,
-    limits: context.limits,
-    principalSecret: config.CRM_INTERNAL_SECRET,
-    readiness: [
-      { name: 'database', check: () => exchangeRatesRepository.probe(db) },
-      { name: 'broker', check: () => bus.ping() },
-    ],
   });
   const heartbeats = createJobHeartbeats({
     db,

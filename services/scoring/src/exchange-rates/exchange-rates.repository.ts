@@ -34,9 +34,4 @@ export const exchangeRatesRepository = Object.freeze({
     }
     return rates;
   },
-
-  /** The readiness check: the service's schema answers a query. */
-  async probe(db: ScoringDb): Promise<void> {
-    await db.selectFrom('exchange_rate').select('currency').limit(1).execute();
-  },
 });

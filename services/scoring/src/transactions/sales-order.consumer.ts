@@ -1,4 +1,4 @@
-import { SalesDealEvents, type Principal } from '@crm/domain';
+import { SalesDealEvents, type EventData, type Principal } from '@crm/domain';
 import { eventHandlersFor, type EventHandler, type Runtime } from '@crm/platform';
 import type { ScoringDatabase, ScoringDb } from '../db/tables';
 import { checkChunk, writeChunk, type IngestContext } from './transaction-ingest.service';
@@ -8,6 +8,30 @@ import type { TransactionInput } from './transactions.schemas';
 /** Who books the sales service's orders: an integration, so its rows land in the shared namespace. */
 const SALES_SERVICE: Principal = { kind: 'integration', subject: 'sales-service', system: 'erp' };
 const SOURCE = 'sales';
+
+type OrderLine = EventData<typeof SalesDealEvents.orderPlaced>['lines'][number];
+
+/** An order's (or a return's) lines as transactions: one per line, its external id `<prefix>:<line>`. */
+function transactionsOf(
+  type: 'sale' | 'return',
+  prefix: string,
+  occurredAt: string,
+  event: { customerId: string; dealerId: string | null; currency: string; lines: OrderLine[] },
+): TransactionInput[] {
+  return event.lines.map((line) => ({
+    sourceSystem: SOURCE,
+    externalId: `${prefix}:${line.lineId}`,
+    customer: { id: event.customerId },
+    occurredAt,
+    type,
+    amount: { amount: line.amount, currency: event.currency },
+    quantity: line.quantity,
+    product: line.sku,
+    ...(line.category ? { category: line.category } : {}),
+    channel: 'sales',
+    ...(event.dealerId ? { dealerId: event.dealerId } : {}),
+  }));
+}
 
 /**
  * The closed loop: every order the sales service places, returns or cancels is booked as transactions
@@ -26,43 +50,9 @@ export function salesOrderHandlers(deps: { runtime: Runtime; baseCurrency: strin
     if (refused.length > 0) throw new Error(`${what} could not be booked: ${refused.map((r) => r.reason).join('; ')}`);
   };
   return {
-    ...on(SalesDealEvents.orderPlaced, (trx, order) =>
-      book(
-        trx,
-        order.lines.map((line) => ({
-          sourceSystem: SOURCE,
-          externalId: `order:${order.orderId}:${line.lineId}`,
-          customer: { id: order.customerId },
-          occurredAt: order.placedAt,
-          type: 'sale',
-          amount: { amount: line.amount, currency: order.currency },
-          quantity: line.quantity,
-          product: line.sku,
-          ...(line.category ? { category: line.category } : {}),
-          channel: 'sales',
-          ...(order.dealerId ? { dealerId: order.dealerId } : {}),
-        })),
-        `order ${order.orderId}`,
-      ),
-    ),
+    ...on(SalesDealEvents.orderPlaced, (trx, order) => book(trx, transactionsOf('sale', `order:${order.orderId}`, order.placedAt, order), `order ${order.orderId}`)),
     ...on(SalesDealEvents.orderReturned, (trx, returned) =>
-      book(
-        trx,
-        returned.lines.map((line) => ({
-          sourceSystem: SOURCE,
-          externalId: `return:${returned.returnId}:${line.lineId}`,
-          customer: { id: returned.customerId },
-          occurredAt: returned.returnedAt,
-          type: 'return',
-          amount: { amount: line.amount, currency: returned.currency },
-          quantity: line.quantity,
-          product: line.sku,
-          ...(line.category ? { category: line.category } : {}),
-          channel: 'sales',
-          ...(returned.dealerId ? { dealerId: returned.dealerId } : {}),
-        })),
-        `return ${returned.returnId}`,
-      ),
+      book(trx, transactionsOf('return', `return:${returned.returnId}`, returned.returnedAt, returned), `return ${returned.returnId}`),
     ),
     // A cancelled order is returned in full: every line it booked, at the amount booked.
     ...on(SalesDealEvents.orderCancelled, async (trx, cancelled) => {
