@@ -7,3 +7,4 @@ export * from './sales-events';
 export * from './external-id-namespace';
 export * from './event-schemas';
 export * from './money';
+export * from './dates';

@@ -1,15 +1,6 @@
-import { CurrencyCode } from '@crm/domain';
+import { CurrencyCode, TimeZone } from '@crm/domain';
 import { withServiceSettings, type BaseConfig } from '@crm/platform';
 import { z } from 'zod';
-
-const TimeZone = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as Asia/Shanghai');
 
 const salesSettingsSchema = z.object({
   /** Forecasts, quotas and commissions are reported in this currency; amounts in others convert at the rates set here. */

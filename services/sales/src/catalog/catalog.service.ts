@@ -1,4 +1,4 @@
-import { currencyDecimals, type Principal } from '@crm/domain';
+import { calendarDate, currencyDecimals, type Principal } from '@crm/domain';
 import { customerDirectory, decodeCursor, paginate, problem, Problems, requireIfMatch, type Runtime } from '@crm/platform';
 import { z } from 'zod';
 import type { SalesDb } from '../db/tables';
@@ -60,7 +60,7 @@ const bookVisible = (scope: BookScope, row: PriceBookRow) =>
 /** Products, price books and the price that applies. */
 export function createCatalogService(deps: { db: SalesDb; runtime: Runtime; write: <T>(work: (trx: SalesDb) => Promise<T>) => Promise<T>; timeZone: string }) {
   const { db, runtime } = deps;
-  const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: deps.timeZone }).format(runtime.now());
+  const today = () => calendarDate(runtime.now(), deps.timeZone);
 
   /** The unit price of `quantity` × `sku` for the customer (or dealer) on a day, and why; `undefined` when none applies. */
   const priceFor = async (executor: SalesDb, at: { sku: string; currency: string; quantity: number; customerId?: string; dealerId?: string; date?: string }) => {

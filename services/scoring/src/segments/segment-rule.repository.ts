@@ -1,3 +1,4 @@
+import { calendarDate } from '@crm/domain';
 import { sql, type RawBuilder } from 'kysely';
 import { PURCHASE_COLUMNS, RELATIONS, SQL_TYPE, fieldDefinition, type FieldDefinition } from './rules/field.catalog';
 import { ruleNode, type Comparison, type Purchase, type Rule, type Scalar } from './rules/rule.model';
@@ -112,11 +113,4 @@ function purchase({ category, withinDays, minCount }: Purchase, context: Context
   const inCategory = category === undefined ? sql`` : sql` and ${column(PURCHASE_COLUMNS.category)} = cast(${category} as text)`;
   const atLeast = minCount === undefined || minCount <= 1 ? sql`` : sql` having count(*) >= cast(${minCount} as integer)`;
   return sql<boolean>`exists (select 1 from ${table('transaction')} where ${column(RELATIONS.transaction.key)} = ${ref('customer', RELATIONS.customer.key)} and ${column(PURCHASE_COLUMNS.type)} = ${sql.lit(PURCHASE_COLUMNS.saleType)}${inCategory} and ${column(PURCHASE_COLUMNS.occurredAt)} >= cast(${since} as timestamptz) and ${column(PURCHASE_COLUMNS.occurredAt)} <= cast(${context.now} as timestamptz)${atLeast})`;
-}
-
-/** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
-export function calendarDate(instant: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}`;
 }
