@@ -56,14 +56,11 @@ export const orderRepository = Object.freeze({
   async insertReturn(db: SalesDb, row: Insertable<OrderTables['order_return']>, lines: ReturnLineRow[]) {
     await db.insertInto('order_return').values(row).execute();
     await db.insertInto('order_return_line').values(lines).execute();
-    for (const line of lines) {
-      await db
-        .updateTable('sales_order_line')
-        .set({ returned_quantity: sql`returned_quantity + ${line.quantity}::numeric` })
-        .where('order_id', '=', row.order_id)
-        .where('line_no', '=', line.line_no)
-        .execute();
-    }
+    // One statement for every returned line.
+    await sql`
+      update sales.sales_order_line l set returned_quantity = l.returned_quantity + r.quantity
+      from jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) as r(line_no integer, quantity numeric)
+      where l.order_id = ${row.order_id}::uuid and l.line_no = r.line_no`.execute(db);
     await db.updateTable('sales_order').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', row.order_id).execute();
   },
 
