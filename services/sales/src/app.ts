@@ -7,6 +7,11 @@ import { customerDirectoryConsumerHandlers } from './customer-directory/customer
 import type { CustomerLifecycle } from './customer-directory/customer-lifecycle';
 import { SALES_SCHEMA, salesMigrations } from './db/migrations';
 import type { SalesDatabase } from './db/tables';
+import { createExchangeRates, exchangeRateConsumerHandlers } from './exchange-rates/exchange-rates';
+import { pipelineRoutes } from './pipelines/pipeline.routes';
+import { createPipelineService } from './pipelines/pipeline.service';
+import { opportunityRoutes } from './opportunities/opportunity.routes';
+import { createOpportunityService } from './opportunities/opportunity.service';
 import { orderRoutes } from './orders/order.routes';
 import { createOrderService } from './orders/order.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
@@ -24,15 +29,18 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   });
   const catalog = createCatalogService({ db, runtime, write, timeZone: config.SALES_TIME_ZONE });
   const orders = createOrderService({ db, runtime, outbox, write, catalog });
+  const exchangeRates = createExchangeRates({ baseCurrency: config.SALES_BASE_CURRENCY });
+  const pipelines = createPipelineService({ db, runtime, outbox, write });
+  const opportunities = createOpportunityService({ db, runtime, outbox, write, pipelines, exchangeRates, timeZone: config.SALES_TIME_ZONE });
   // Each feature that keeps rows about customers moves them on a merge, drops them on an erasure, exports them.
-  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle];
+  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, opportunities.lifecycle];
   const customers = await startEventConsumer({
     db,
     bus,
     logger: logger.child({ component: 'customer-directory' }),
     groupId: 'sales.customer-directory',
     topics: [Topics.customers, Topics.scoring],
-    handlers: customerDirectoryConsumerHandlers(customerLifecycles),
+    handlers: { ...customerDirectoryConsumerHandlers(customerLifecycles), ...exchangeRateConsumerHandlers() },
   });
   const retention = startRetention(context, { db, schema: SALES_SCHEMA });
 
@@ -43,6 +51,8 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   teamRoutes(app, createTeamService({ db, runtime, write }));
   catalogRoutes(app, catalog);
   orderRoutes(app, orders);
+  pipelineRoutes(app, pipelines);
+  opportunityRoutes(app, opportunities);
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,
