@@ -433,6 +433,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/forecasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The forecast of a month or quarter by owner, team, dealer or product line, against quotas
+         * @description Per group: the weighted amount (Σ amount in the base currency × stage probability) of the open opportunities expected to close in the period, the sums per forecast category, what was won in the period, the quota and the attainment (won ÷ quota). Amounts without a known exchange rate are left out and counted in `unconverted`. With `asOf`, the answer comes from the latest snapshot taken for that day or before. A rep sees its own and its team's opportunities, a manager its teams', a dealer its own (the sums cover only those).
+         */
+        get: operations["getForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/forecasts/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The forecast now against the one of a snapshot (e.g. as of last Monday), per group
+         * @description 404 when no snapshot of the period was taken for `asOf` or before. A rep sees its own and its team's opportunities, a manager its teams', a dealer its own (the sums cover only those).
+         */
+        get: operations["compareForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/forecasts/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Store the period's forecast now, dated today
+         * @description A snapshot keeps every owner × dealer × product line cell in the base currency at today's rates, so any grouping and any caller's scope can be answered from it later. One is also taken automatically every Monday 00:00 (sales time zone) for the month and the quarter.
+         */
+        post: operations["takeForecastSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ingest-jobs/{id}": {
         parameters: {
             query?: never;
@@ -771,6 +831,30 @@ export interface paths {
         get: operations["getProduct"];
         /** Replace a product (prices, cost, active); its sku stays */
         put: operations["replaceProduct"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Quotas, filtered by period and dimension
+         * @description A rep or manager sees its team's reps' and its teams' quotas, a dealer its own.
+         */
+        get: operations["listQuotas"];
+        /**
+         * Set a period's quota for a rep, team, dealer or product line
+         * @description One quota per period × dimension × target: setting it again replaces the amount (201 the first time, 200 after). In the base currency. An admin sets any; a sales manager those of the teams it manages and of their members (403 otherwise).
+         */
+        put: operations["setQuota"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1393,6 +1477,98 @@ export interface components {
             version: number;
             updatedAt: string;
         };
+        Forecast: {
+            period: string;
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            /**
+             * @description The rep (owner subject), its team(s), the dealer or the product line
+             * @enum {string}
+             */
+            groupBy: "owner" | "team" | "dealer" | "productLine";
+            currency: string;
+            /** @description The snapshot answered from; null: live */
+            snapshot: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                kind: "manual" | "weekly";
+                /** Format: date */
+                asOf: string;
+                /** Format: date-time */
+                takenAt: string;
+            } | null;
+            groups: components["schemas"]["ForecastGroup"][];
+        };
+        ForecastComparison: {
+            period: string;
+            /**
+             * @description The rep (owner subject), its team(s), the dealer or the product line
+             * @enum {string}
+             */
+            groupBy: "owner" | "team" | "dealer" | "productLine";
+            currency: string;
+            /** @description The snapshot answered from; null: live */
+            then: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                kind: "manual" | "weekly";
+                /** Format: date */
+                asOf: string;
+                /** Format: date-time */
+                takenAt: string;
+            } | null;
+            groups: {
+                key: string | null;
+                now: components["schemas"]["ForecastGroup"] | null;
+                then: components["schemas"]["ForecastGroup"] | null;
+                /** @description now − then */
+                change: {
+                    /** @description In the base currency, rounded to it */
+                    weighted: string;
+                    /** @description In the base currency, rounded to it */
+                    commit: string;
+                    /** @description In the base currency, rounded to it */
+                    won: string;
+                };
+            }[];
+        };
+        ForecastGroup: {
+            /** @description The owner subject, team id, dealer id or product line; null: opportunities without one */
+            key: string | null;
+            /** @description Σ amount in base × probability of the open opportunities */
+            weighted: string;
+            /** @description In the base currency, rounded to it */
+            pipeline: string;
+            /** @description In the base currency, rounded to it */
+            bestCase: string;
+            /** @description In the base currency, rounded to it */
+            commit: string;
+            /** @description The `closed` category: won in the period */
+            won: string;
+            openOpportunities: number;
+            wonOpportunities: number;
+            /** @description Opportunities left out of the sums: no exchange rate into the base currency is known for their currency */
+            unconverted: number;
+            quota: string | null;
+            /** @description won ÷ quota in percent, 2 decimals; null without a (non-zero) quota */
+            attainment: string | null;
+        };
+        ForecastSnapshot: {
+            /** Format: uuid */
+            id: string;
+            period: string;
+            /** @enum {string} */
+            kind: "manual" | "weekly";
+            /** Format: date */
+            asOf: string;
+            /** Format: date-time */
+            takenAt: string;
+            takenBy: string;
+        };
         IngestJob: {
             /** Format: uuid */
             id: string;
@@ -1446,6 +1622,10 @@ export interface components {
                 /** @enum {string} */
                 role: "buyer" | "approver" | "viewer";
             };
+        };
+        NewForecastSnapshotInput: {
+            /** @description A month (`2026-12`) or a quarter (`2026-Q4`) */
+            period: string;
         };
         NewOpportunityInput: {
             /** Format: uuid */
@@ -1582,6 +1762,19 @@ export interface components {
             unitCost?: components["schemas"]["CurrencyMoneyInput"] | null;
             /** @default true */
             active?: boolean;
+        };
+        NewQuotaInput: {
+            /** @description A month (`2026-12`) or a quarter (`2026-Q4`) */
+            period: string;
+            /**
+             * @description Whose target: a rep (`owner`), a `team`, a `dealer` or a `productLine`
+             * @enum {string}
+             */
+            dimension: "owner" | "team" | "dealer" | "productLine";
+            /** @description The rep's subject, the team's or dealer's id, or the product line */
+            target: string;
+            /** @description In the sales base currency */
+            amount: components["schemas"]["CurrencyMoneyInput"];
         };
         NewReturnInput: {
             reason?: string;
@@ -1854,6 +2047,22 @@ export interface components {
             } | null;
             active: boolean;
             version: number;
+        };
+        Quota: {
+            /** Format: uuid */
+            id: string;
+            period: string;
+            /**
+             * @description Whose target: a rep (`owner`), a `team`, a `dealer` or a `productLine`
+             * @enum {string}
+             */
+            dimension: "owner" | "team" | "dealer" | "productLine";
+            target: string;
+            amount: components["schemas"]["CurrencyMoney"];
+            version: number;
+            /** Format: date-time */
+            setAt: string;
+            setBy: string;
         };
         SalesReport: {
             baseCurrency: string;
@@ -5484,6 +5693,249 @@ export interface operations {
             };
         };
     };
+    getForecast: {
+        parameters: {
+            query: {
+                /** @description A month (`2026-12`) or a quarter (`2026-Q4`) */
+                period: string;
+                /** @description The rep (owner subject), its team(s), the dealer or the product line */
+                groupBy?: "owner" | "team" | "dealer" | "productLine";
+                /** @description Answer from the latest snapshot of the period taken for this day or before (404 when there is none) */
+                asOf?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forecast"];
+                };
+            };
+            /** @description The request is not valid (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required (problem details) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (problem details) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist (problem details) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem details) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is not ready (problem details) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compareForecast: {
+        parameters: {
+            query: {
+                /** @description A month (`2026-12`) or a quarter (`2026-Q4`) */
+                period: string;
+                /** @description The rep (owner subject), its team(s), the dealer or the product line */
+                groupBy?: "owner" | "team" | "dealer" | "productLine";
+                /** @description The snapshot day to compare now with */
+                asOf: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastComparison"];
+                };
+            };
+            /** @description The request is not valid (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required (problem details) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (problem details) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist (problem details) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem details) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is not ready (problem details) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    takeForecastSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewForecastSnapshotInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastSnapshot"];
+                };
+            };
+            /** @description The request is not valid (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required (problem details) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (problem details) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem details) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is not ready (problem details) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getIngestJob: {
         parameters: {
             query?: never;
@@ -7733,6 +8185,180 @@ export interface operations {
             };
             /** @description If-Match with the current ETag is required (problem details) */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem details) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is not ready (problem details) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listQuotas: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                /** @description A month (`2026-12`) or a quarter (`2026-Q4`) */
+                period?: string;
+                /** @description Whose target: a rep (`owner`), a `team`, a `dealer` or a `productLine` */
+                dimension?: "owner" | "team" | "dealer" | "productLine";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Quota"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is not valid (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required (problem details) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (problem details) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem details) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is not ready (problem details) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setQuota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewQuotaInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match` on the next write */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quota"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match` on the next write */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quota"];
+                };
+            };
+            /** @description The request is not valid (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required (problem details) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (problem details) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request cannot be applied (problem details) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,6 +12,11 @@ import { pipelineRoutes } from './pipelines/pipeline.routes';
 import { createPipelineService } from './pipelines/pipeline.service';
 import { opportunityRoutes } from './opportunities/opportunity.routes';
 import { createOpportunityService } from './opportunities/opportunity.service';
+import { forecastRoutes } from './forecasts/forecast.routes';
+import { createForecastService } from './forecasts/forecast.service';
+import { startForecastSnapshotWorker } from './forecasts/forecast-snapshot.worker';
+import { quotaRoutes } from './quotas/quota.routes';
+import { createQuotaService } from './quotas/quota.service';
 import { orderRoutes } from './orders/order.routes';
 import { createOrderService } from './orders/order.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
@@ -43,6 +48,8 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
     handlers: { ...customerDirectoryConsumerHandlers(customerLifecycles), ...exchangeRateConsumerHandlers() },
   });
   const retention = startRetention(context, { db, schema: SALES_SCHEMA });
+  const forecasts = createForecastService({ db, runtime, outbox, write, baseCurrency: config.SALES_BASE_CURRENCY, timeZone: config.SALES_TIME_ZONE });
+  const weeklySnapshots = startForecastSnapshotWorker({ forecasts, runtime, logger: logger.child({ component: 'forecast-snapshots' }), timeZone: config.SALES_TIME_ZONE, checkSeconds: config.SALES_FORECAST_SNAPSHOT_CHECK_SECONDS });
 
   const app = await createServiceApp(context, {
     name: 'sales',
@@ -53,10 +60,13 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   orderRoutes(app, orders);
   pipelineRoutes(app, pipelines);
   opportunityRoutes(app, opportunities);
+  quotaRoutes(app, createQuotaService({ db, runtime, outbox, write, baseCurrency: config.SALES_BASE_CURRENCY }));
+  forecastRoutes(app, forecasts);
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,
     stop: async () => {
+      await weeklySnapshots.stop();
       await retention.stop();
       await customers.close();
       await relay.stop();
