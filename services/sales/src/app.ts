@@ -7,6 +7,16 @@ import { customerDirectoryConsumerHandlers } from './customer-directory/customer
 import type { CustomerLifecycle } from './customer-directory/customer-lifecycle';
 import { SALES_SCHEMA, salesMigrations } from './db/migrations';
 import type { SalesDatabase } from './db/tables';
+import { createExchangeRates, exchangeRateConsumerHandlers } from './exchange-rates/exchange-rates';
+import { pipelineRoutes } from './pipelines/pipeline.routes';
+import { createPipelineService } from './pipelines/pipeline.service';
+import { opportunityRoutes } from './opportunities/opportunity.routes';
+import { createOpportunityService } from './opportunities/opportunity.service';
+import { forecastRoutes } from './forecasts/forecast.routes';
+import { createForecastService } from './forecasts/forecast.service';
+import { startForecastSnapshotWorker } from './forecasts/forecast-snapshot.worker';
+import { quotaRoutes } from './quotas/quota.routes';
+import { createQuotaService } from './quotas/quota.service';
 import { orderRoutes } from './orders/order.routes';
 import { createOrderService } from './orders/order.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
@@ -24,17 +34,22 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   });
   const catalog = createCatalogService({ db, runtime, write, timeZone: config.SALES_TIME_ZONE });
   const orders = createOrderService({ db, runtime, outbox, write, catalog });
+  const exchangeRates = createExchangeRates({ baseCurrency: config.SALES_BASE_CURRENCY });
+  const pipelines = createPipelineService({ db, runtime, outbox, write });
+  const opportunities = createOpportunityService({ db, runtime, outbox, write, pipelines, exchangeRates, timeZone: config.SALES_TIME_ZONE });
   // Each feature that keeps rows about customers moves them on a merge, drops them on an erasure, exports them.
-  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle];
+  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, opportunities.lifecycle];
   const customers = await startEventConsumer({
     db,
     bus,
     logger: logger.child({ component: 'customer-directory' }),
     groupId: 'sales.customer-directory',
     topics: [Topics.customers, Topics.scoring],
-    handlers: customerDirectoryConsumerHandlers(customerLifecycles),
+    handlers: { ...customerDirectoryConsumerHandlers(customerLifecycles), ...exchangeRateConsumerHandlers() },
   });
   const retention = startRetention(context, { db, schema: SALES_SCHEMA });
+  const forecasts = createForecastService({ db, runtime, outbox, write, baseCurrency: config.SALES_BASE_CURRENCY, timeZone: config.SALES_TIME_ZONE });
+  const weeklySnapshots = startForecastSnapshotWorker({ forecasts, runtime, logger: logger.child({ component: 'forecast-snapshots' }), timeZone: config.SALES_TIME_ZONE, checkSeconds: config.SALES_FORECAST_SNAPSHOT_CHECK_SECONDS });
 
   const app = await createServiceApp(context, {
     name: 'sales',
@@ -43,10 +58,15 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   teamRoutes(app, createTeamService({ db, runtime, write }));
   catalogRoutes(app, catalog);
   orderRoutes(app, orders);
+  pipelineRoutes(app, pipelines);
+  opportunityRoutes(app, opportunities);
+  quotaRoutes(app, createQuotaService({ db, runtime, outbox, write, baseCurrency: config.SALES_BASE_CURRENCY }));
+  forecastRoutes(app, forecasts);
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,
     stop: async () => {
+      await weeklySnapshots.stop();
       await retention.stop();
       await customers.close();
       await relay.stop();
