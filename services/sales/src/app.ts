@@ -1,5 +1,5 @@
 import { Topics } from '@crm/domain';
-import { createServiceApp, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
+import { createServiceApp, ndjsonLimitsOf, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
 import type { SalesConfig } from './config';
 import { catalogRoutes } from './catalog/catalog.routes';
 import { createCatalogService } from './catalog/catalog.service';
@@ -7,6 +7,11 @@ import { customerDirectoryConsumerHandlers } from './customer-directory/customer
 import type { CustomerLifecycle } from './customer-directory/customer-lifecycle';
 import { SALES_SCHEMA, salesMigrations } from './db/migrations';
 import type { SalesDatabase } from './db/tables';
+import { createCustomersClient } from './leads/customers.client';
+import { leadRoutes } from './leads/lead.routes';
+import { createLeadService } from './leads/lead.service';
+import { createLeadRulesService } from './leads/lead-rules.service';
+import { startLeadSlaChecker } from './leads/lead-sla.worker';
 import { orderRoutes } from './orders/order.routes';
 import { createOrderService } from './orders/order.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
@@ -24,8 +29,11 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   });
   const catalog = createCatalogService({ db, runtime, write, timeZone: config.SALES_TIME_ZONE });
   const orders = createOrderService({ db, runtime, outbox, write, catalog });
+  const customersApi = createCustomersClient({ baseUrl: config.CUSTOMERS_URL, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.SALES_UPSTREAM_TIMEOUT_MS });
+  // opportunities: the lead wires the OpportunityCreator here once opportunities exist (conversion answers 503 until then).
+  const leads = createLeadService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE, customers: customersApi, opportunities: undefined });
   // Each feature that keeps rows about customers moves them on a merge, drops them on an erasure, exports them.
-  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle];
+  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, leads.lifecycle];
   const customers = await startEventConsumer({
     db,
     bus,
@@ -43,10 +51,13 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   teamRoutes(app, createTeamService({ db, runtime, write }));
   catalogRoutes(app, catalog);
   orderRoutes(app, orders);
+  leadRoutes(app, { leads, rules: createLeadRulesService({ db, runtime, write }), ndjson: ndjsonLimitsOf(config) });
+  const slaChecker = startLeadSlaChecker(leads, { intervalSeconds: config.SALES_SLA_CHECK_SECONDS, logger: logger.child({ component: 'lead-sla' }) });
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,
     stop: async () => {
+      await slaChecker.stop();
       await retention.stop();
       await customers.close();
       await relay.stop();
