@@ -1,5 +1,5 @@
 import { Topics } from '@crm/domain';
-import { createServiceApp, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
+import { createServiceApp, ndjsonLimitsOf, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
 import type { SalesConfig } from './config';
 import { catalogRoutes } from './catalog/catalog.routes';
 import { createCatalogService } from './catalog/catalog.service';
@@ -17,6 +17,11 @@ import { createForecastService } from './forecasts/forecast.service';
 import { startForecastSnapshotWorker } from './forecasts/forecast-snapshot.worker';
 import { quotaRoutes } from './quotas/quota.routes';
 import { createQuotaService } from './quotas/quota.service';
+import { createCustomersClient } from './leads/customers.client';
+import { leadRoutes } from './leads/lead.routes';
+import { createLeadService } from './leads/lead.service';
+import { createLeadRulesService } from './leads/lead-rules.service';
+import { startLeadSlaChecker } from './leads/lead-sla.worker';
 import { orderRoutes } from './orders/order.routes';
 import { createOrderService } from './orders/order.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
@@ -37,8 +42,10 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   const exchangeRates = createExchangeRates({ baseCurrency: config.SALES_BASE_CURRENCY });
   const pipelines = createPipelineService({ db, runtime, outbox, write });
   const opportunities = createOpportunityService({ db, runtime, outbox, write, pipelines, exchangeRates, timeZone: config.SALES_TIME_ZONE });
+  const customersApi = createCustomersClient({ baseUrl: config.CUSTOMERS_URL, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.SALES_UPSTREAM_TIMEOUT_MS });
+  const leads = createLeadService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE, customers: customersApi, opportunities });
   // Each feature that keeps rows about customers moves them on a merge, drops them on an erasure, exports them.
-  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, opportunities.lifecycle];
+  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, opportunities.lifecycle, leads.lifecycle];
   const customers = await startEventConsumer({
     db,
     bus,
@@ -62,11 +69,14 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   opportunityRoutes(app, opportunities);
   quotaRoutes(app, createQuotaService({ db, runtime, outbox, write, baseCurrency: config.SALES_BASE_CURRENCY }));
   forecastRoutes(app, forecasts);
+  leadRoutes(app, { leads, rules: createLeadRulesService({ db, runtime, write }), ndjson: ndjsonLimitsOf(config) });
+  const slaChecker = startLeadSlaChecker(leads, { intervalSeconds: config.SALES_SLA_CHECK_SECONDS, logger: logger.child({ component: 'lead-sla' }) });
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,
     stop: async () => {
       await weeklySnapshots.stop();
+      await slaChecker.stop();
       await retention.stop();
       await customers.close();
       await relay.stop();

@@ -6,8 +6,10 @@ import type { CatalogTables } from '../catalog/catalog.tables';
 import type { OrderTables } from '../orders/order.tables';
 import type { PipelineFeatureTables } from '../opportunities/opportunity.tables';
 
+import type { LeadTables } from '../leads/lead.tables';
+
 /** The sales schema: each feature declares its tables in its `*.tables.ts`; this joins them. */
-export type SalesDatabase = CustomerDirectoryTables & CustomerTierTables & TeamTables & CatalogTables & OrderTables & PipelineFeatureTables;
+export type SalesDatabase = CustomerDirectoryTables & CustomerTierTables & TeamTables & CatalogTables & OrderTables & PipelineFeatureTables & LeadTables;
 
 /** The service's handle (or a transaction on it), narrowed to the sales schema. */
 export type SalesDb = Kysely<SalesDatabase>;
