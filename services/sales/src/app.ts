@@ -9,6 +9,8 @@ import { SALES_SCHEMA, salesMigrations } from './db/migrations';
 import type { SalesDatabase } from './db/tables';
 import { orderRoutes } from './orders/order.routes';
 import { createOrderService } from './orders/order.service';
+import { quoteRoutes } from './quotes/quote.routes';
+import { createQuoteService } from './quotes/quote.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
 import { createPersonalDataService } from './personal-data/personal-data.service';
 import { teamRoutes } from './teams/team.routes';
@@ -24,8 +26,9 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   });
   const catalog = createCatalogService({ db, runtime, write, timeZone: config.SALES_TIME_ZONE });
   const orders = createOrderService({ db, runtime, outbox, write, catalog });
+  const quotes = createQuoteService({ db, runtime, outbox, write, catalog, orders, timeZone: config.SALES_TIME_ZONE });
   // Each feature that keeps rows about customers moves them on a merge, drops them on an erasure, exports them.
-  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle];
+  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, quotes.lifecycle];
   const customers = await startEventConsumer({
     db,
     bus,
@@ -43,6 +46,7 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   teamRoutes(app, createTeamService({ db, runtime, write }));
   catalogRoutes(app, catalog);
   orderRoutes(app, orders);
+  quoteRoutes(app, quotes);
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,

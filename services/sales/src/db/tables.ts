@@ -4,9 +4,10 @@ import type { CustomerTierTables } from '../customer-directory/customer-tier.tab
 import type { TeamTables } from '../teams/team.tables';
 import type { CatalogTables } from '../catalog/catalog.tables';
 import type { OrderTables } from '../orders/order.tables';
+import type { QuoteTables } from '../quotes/quote.tables';
 
 /** The sales schema: each feature declares its tables in its `*.tables.ts`; this joins them. */
-export type SalesDatabase = CustomerDirectoryTables & CustomerTierTables & TeamTables & CatalogTables & OrderTables;
+export type SalesDatabase = CustomerDirectoryTables & CustomerTierTables & TeamTables & CatalogTables & OrderTables & QuoteTables;
 
 /** The service's handle (or a transaction on it), narrowed to the sales schema. */
 export type SalesDb = Kysely<SalesDatabase>;
