@@ -24,6 +24,8 @@ import { createLeadRulesService } from './leads/lead-rules.service';
 import { startLeadSlaChecker } from './leads/lead-sla.worker';
 import { orderRoutes } from './orders/order.routes';
 import { createOrderService } from './orders/order.service';
+import { quoteRoutes } from './quotes/quote.routes';
+import { createQuoteService } from './quotes/quote.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
 import { createPersonalDataService } from './personal-data/personal-data.service';
 import { teamRoutes } from './teams/team.routes';
@@ -44,8 +46,9 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   const opportunities = createOpportunityService({ db, runtime, outbox, write, pipelines, exchangeRates, timeZone: config.SALES_TIME_ZONE });
   const customersApi = createCustomersClient({ baseUrl: config.CUSTOMERS_URL, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.SALES_UPSTREAM_TIMEOUT_MS });
   const leads = createLeadService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE, customers: customersApi, opportunities });
+  const quotes = createQuoteService({ db, runtime, outbox, write, catalog, orders, timeZone: config.SALES_TIME_ZONE });
   // Each feature that keeps rows about customers moves them on a merge, drops them on an erasure, exports them.
-  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, opportunities.lifecycle, leads.lifecycle];
+  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, opportunities.lifecycle, leads.lifecycle, quotes.lifecycle];
   const customers = await startEventConsumer({
     db,
     bus,
@@ -71,6 +74,7 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   forecastRoutes(app, forecasts);
   leadRoutes(app, { leads, rules: createLeadRulesService({ db, runtime, write }), ndjson: ndjsonLimitsOf(config) });
   const slaChecker = startLeadSlaChecker(leads, { intervalSeconds: config.SALES_SLA_CHECK_SECONDS, logger: logger.child({ component: 'lead-sla' }) });
+  quoteRoutes(app, quotes);
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,

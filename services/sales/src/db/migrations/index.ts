@@ -3,6 +3,7 @@ import { teamsAndTiers } from './2026-12-05T10-00_teams-and-tiers';
 import { catalogAndOrders } from './2026-12-05T12-00_catalog-and-orders';
 import { opportunities } from './2026-12-06T11-00_opportunities';
 import { leads } from './2026-12-06T10-00_leads';
+import { quotes } from './2026-12-06T12-00_quotes';
 
 export const SALES_SCHEMA = 'sales';
 
@@ -17,5 +18,6 @@ export const salesMigrations: ServiceMigrations = {
     '2026-12-05T12-00_catalog-and-orders': catalogAndOrders,
     '2026-12-06T11-00_opportunities': opportunities,
     '2026-12-06T10-00_leads': leads,
+    '2026-12-06T12-00_quotes': quotes,
   },
 };
