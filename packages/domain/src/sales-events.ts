@@ -1,7 +1,8 @@
+import { SalesActivityEvents } from './sales-activity.events';
 import { SalesDealEvents } from './sales-deal.events';
 import { SalesLeadEvents } from './sales-lead.events';
 import { SalesPipelineEvents } from './sales-pipeline.events';
 
 /** Every event of the sales service, on `crm.sales`. */
-export const SalesEvents = { ...SalesLeadEvents, ...SalesDealEvents, ...SalesPipelineEvents } as const;
-export { SalesDealEvents, SalesLeadEvents, SalesPipelineEvents };
+export const SalesEvents = { ...SalesLeadEvents, ...SalesDealEvents, ...SalesPipelineEvents, ...SalesActivityEvents } as const;
+export { SalesActivityEvents, SalesDealEvents, SalesLeadEvents, SalesPipelineEvents };

@@ -1,5 +1,7 @@
 import { Topics } from '@crm/domain';
 import { createServiceApp, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
+import { activityRoutes } from './activities/activity.routes';
+import { createActivityService } from './activities/activity.service';
 import type { SalesConfig } from './config';
 import { catalogRoutes } from './catalog/catalog.routes';
 import { createCatalogService } from './catalog/catalog.service';
@@ -24,8 +26,9 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   });
   const catalog = createCatalogService({ db, runtime, write, timeZone: config.SALES_TIME_ZONE });
   const orders = createOrderService({ db, runtime, outbox, write, catalog });
+  const activities = createActivityService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE, targets: {} });
   // Each feature that keeps rows about customers moves them on a merge, drops them on an erasure, exports them.
-  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle];
+  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, activities.lifecycle];
   const customers = await startEventConsumer({
     db,
     bus,
@@ -43,6 +46,7 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   teamRoutes(app, createTeamService({ db, runtime, write }));
   catalogRoutes(app, catalog);
   orderRoutes(app, orders);
+  activityRoutes(app, activities);
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,

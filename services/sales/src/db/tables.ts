@@ -4,9 +4,12 @@ import type { CustomerTierTables } from '../customer-directory/customer-tier.tab
 import type { TeamTables } from '../teams/team.tables';
 import type { CatalogTables } from '../catalog/catalog.tables';
 import type { OrderTables } from '../orders/order.tables';
+import type { ActivityTables } from '../activities/activity.tables';
+import type { CalendarTables } from '../calendars/calendar.tables';
+import type { ExpenseTables } from '../expenses/expense.tables';
 
 /** The sales schema: each feature declares its tables in its `*.tables.ts`; this joins them. */
-export type SalesDatabase = CustomerDirectoryTables & CustomerTierTables & TeamTables & CatalogTables & OrderTables;
+export type SalesDatabase = CustomerDirectoryTables & CustomerTierTables & TeamTables & CatalogTables & OrderTables & ActivityTables & CalendarTables & ExpenseTables;
 
 /** The service's handle (or a transaction on it), narrowed to the sales schema. */
 export type SalesDb = Kysely<SalesDatabase>;

@@ -1,6 +1,7 @@
 import { customerDirectoryMigration, outboxLeaseMigration, platformTablesMigration, type ServiceMigrations } from '@crm/platform';
 import { teamsAndTiers } from './2026-12-05T10-00_teams-and-tiers';
 import { catalogAndOrders } from './2026-12-05T12-00_catalog-and-orders';
+import { activitiesCalendarsExpenses } from './2026-12-06T13-00_activities';
 
 export const SALES_SCHEMA = 'sales';
 
@@ -13,5 +14,6 @@ export const salesMigrations: ServiceMigrations = {
     '2026-12-05T00-02_customer-directory': customerDirectoryMigration,
     '2026-12-05T10-00_teams-and-tiers': teamsAndTiers,
     '2026-12-05T12-00_catalog-and-orders': catalogAndOrders,
+    '2026-12-06T13-00_activities': activitiesCalendarsExpenses,
   },
 };
