@@ -1,5 +1,7 @@
 import { Topics } from '@crm/domain';
 import { createServiceApp, ndjsonLimitsOf, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
+import { activityRoutes } from './activities/activity.routes';
+import { createActivityService } from './activities/activity.service';
 import type { SalesConfig } from './config';
 import { catalogRoutes } from './catalog/catalog.routes';
 import { createCatalogService } from './catalog/catalog.service';
@@ -47,8 +49,9 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   const customersApi = createCustomersClient({ baseUrl: config.CUSTOMERS_URL, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.SALES_UPSTREAM_TIMEOUT_MS });
   const leads = createLeadService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE, customers: customersApi, opportunities });
   const quotes = createQuoteService({ db, runtime, outbox, write, catalog, orders, timeZone: config.SALES_TIME_ZONE });
+  const activities = createActivityService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE, targets: { leads, opportunities } });
   // Each feature that keeps rows about customers moves them on a merge, drops them on an erasure, exports them.
-  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, opportunities.lifecycle, leads.lifecycle, quotes.lifecycle];
+  const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, opportunities.lifecycle, leads.lifecycle, quotes.lifecycle, activities.lifecycle];
   const customers = await startEventConsumer({
     db,
     bus,
@@ -75,6 +78,7 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   leadRoutes(app, { leads, rules: createLeadRulesService({ db, runtime, write }), ndjson: ndjsonLimitsOf(config) });
   const slaChecker = startLeadSlaChecker(leads, { intervalSeconds: config.SALES_SLA_CHECK_SECONDS, logger: logger.child({ component: 'lead-sla' }) });
   quoteRoutes(app, quotes);
+  activityRoutes(app, activities);
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,

@@ -7,6 +7,9 @@ import type { OrderTables } from '../orders/order.tables';
 import type { PipelineFeatureTables } from '../opportunities/opportunity.tables';
 import type { LeadTables } from '../leads/lead.tables';
 import type { QuoteTables } from '../quotes/quote.tables';
+import type { ActivityTables } from '../activities/activity.tables';
+import type { CalendarTables } from '../calendars/calendar.tables';
+import type { ExpenseTables } from '../expenses/expense.tables';
 
 /** The sales schema: each feature declares its tables in its `*.tables.ts`; this joins them. */
 export type SalesDatabase = CustomerDirectoryTables &
@@ -16,7 +19,10 @@ export type SalesDatabase = CustomerDirectoryTables &
   OrderTables &
   PipelineFeatureTables &
   LeadTables &
-  QuoteTables;
+  QuoteTables &
+  ActivityTables &
+  CalendarTables &
+  ExpenseTables;
 
 /** The service's handle (or a transaction on it), narrowed to the sales schema. */
 export type SalesDb = Kysely<SalesDatabase>;

@@ -4,6 +4,7 @@ import { catalogAndOrders } from './2026-12-05T12-00_catalog-and-orders';
 import { opportunities } from './2026-12-06T11-00_opportunities';
 import { leads } from './2026-12-06T10-00_leads';
 import { quotes } from './2026-12-06T12-00_quotes';
+import { activitiesCalendarsExpenses } from './2026-12-06T13-00_activities';
 
 export const SALES_SCHEMA = 'sales';
 
@@ -19,5 +20,6 @@ export const salesMigrations: ServiceMigrations = {
     '2026-12-06T11-00_opportunities': opportunities,
     '2026-12-06T10-00_leads': leads,
     '2026-12-06T12-00_quotes': quotes,
+    '2026-12-06T13-00_activities': activitiesCalendarsExpenses,
   },
 };
