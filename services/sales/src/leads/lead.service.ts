@@ -505,7 +505,8 @@ export function createLeadService(deps: LeadServiceDeps) {
             lifecycleStage: 'prospect',
             ...(lead.email ? { emails: [lead.email] } : {}),
             ...(lead.phone ? { phones: [lead.phone] } : {}),
-            ...(lead.dealer_id ? { dealerId: lead.dealer_id } : {}),
+            // A dealer's customers are its own anyway; staff hand the new customer to the lead's dealer.
+            ...(lead.dealer_id && principal.kind !== 'dealer' ? { dealerId: lead.dealer_id } : {}),
           },
           // Derived from the lead: a retried conversion finds the customer the first attempt created.
           `lead-conversion:${lead.id}`,
