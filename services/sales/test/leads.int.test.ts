@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@crm/domain';
-import { systemRuntime } from '@crm/platform';
+import { createOutbox, systemRuntime } from '@crm/platform';
 import { eventually } from '@crm/testkit';
 import { sql } from 'kysely';
 import { startCustomers, type Harness as CustomersHarness } from '../../customers/test/harness';
-import { admin, as, dealerPrincipal, erp, rep, startSales, type SalesHarness } from './harness';
+import type { SalesDb } from '../src/db/tables';
+import type { CustomersClient } from '../src/leads/customers.client';
+import { createCustomersClient } from '../src/leads/customers.client';
+import { createLeadService } from '../src/leads/lead.service';
+import type { OpportunityCreator } from '../src/leads/opportunity-creator';
+import { admin, as, dealerPrincipal, erp, rep, SECRET, startSales, type SalesHarness } from './harness';
 
 /** Lead capture, dedupe, rating, routing and the lifecycle on the real PostgreSQL, Kafka and customers service. */
 let h: SalesHarness;
@@ -16,19 +21,38 @@ const inject = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, princi
 const count = async (table: string) => Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(`sales.${table}`)}`.execute(h.db)).rows[0]!.n);
 const eventsOf = (type: string, leadId: string) => h.salesEvents.filter((e) => e.type === type && (e.data as { leadId: string }).leadId === leadId);
 
+/**
+ * The lead service on the harness's database (the one the app serves), for what HTTP does not reach:
+ * the SLA check with the injected clock, and conversion with an opportunities port.
+ */
+const leadServiceOnTheSameDatabase = (overrides: { customers?: CustomersClient; opportunities?: OpportunityCreator } = {}) => {
+  const db = h.db.withSchema('sales') as unknown as SalesDb;
+  return createLeadService({
+    db,
+    runtime,
+    outbox: createOutbox('/crm/sales', runtime),
+    write: (work) => db.transaction().execute(work),
+    timeZone: 'Asia/Shanghai',
+    customers: overrides.customers ?? { match: async () => [], create: async () => randomUUID() },
+    opportunities: overrides.opportunities,
+  });
+};
+
 const dealerA = randomUUID();
 const dealerB = randomUUID();
 const dealerC = randomUUID();
 const tag = randomUUID().slice(0, 8);
 const phoneOf = (n: number) => `+8613${String(n).padStart(9, '0')}`;
 let knownCustomerId: string;
+let customersUrl: string;
 let shanghaiRuleId: string;
 
 beforeAll(async () => {
   customers = await startCustomers();
   await customers.service.app.listen({ port: 0, host: '127.0.0.1' });
   const address = customers.service.app.server.address() as { port: number };
-  h = await startSales({ runtime, env: { CUSTOMERS_URL: `http://127.0.0.1:${address.port}`, SALES_SLA_CHECK_SECONDS: '3600' } });
+  customersUrl = `http://127.0.0.1:${address.port}`;
+  h = await startSales({ runtime, env: { CUSTOMERS_URL: customersUrl, SALES_SLA_CHECK_SECONDS: '3600' } });
   const created = await customers.service.app.inject({ method: 'POST', url: '/v1/customers', headers: as(admin), payload: { kind: 'person', displayName: 'Known Wang', emails: [`known-${tag}@example.com`], phones: [phoneOf(1)] } });
   expect(created.statusCode).toBe(201);
   knownCustomerId = created.json().id;
@@ -192,16 +216,50 @@ describe('lifecycle', () => {
   });
 });
 
+describe('conversion', () => {
+  it('creates the customer once through the customers service even when retried, and the opportunity through the port', async () => {
+    const dealer = await customers.service.app.inject({ method: 'POST', url: '/v1/dealers', headers: as(admin), payload: { code: `D-${tag}`, name: 'Pudong Motors' } });
+    expect(dealer.statusCode).toBe(201);
+    const dealerId = dealer.json().id as string;
+    const email = `convert-${tag}@example.com`;
+    const id = (await inject('POST', '/v1/leads', dealerPrincipal(dealerId), hotLead(80, { name: 'Zhou Min', email, productLine: 'sedan' }))).json().leadId as string;
+    let failOnce = true;
+    const made: Parameters<OpportunityCreator['createFromLead']>[1][] = [];
+    const service = leadServiceOnTheSameDatabase({
+      customers: createCustomersClient({ baseUrl: customersUrl, internalSecret: SECRET, timeoutMs: 5000 }),
+      opportunities: {
+        createFromLead: async (_trx, lead) => {
+          if (failOnce) {
+            failOnce = false;
+            throw new Error('opportunity store down');
+          }
+          made.push(lead);
+          return { opportunityId: randomUUID() };
+        },
+      },
+    });
+    const request = { newCustomerKind: 'person' as const, opportunity: { name: 'Passat for Zhou', amount: { amount: '210000.00', currency: 'CNY' } } };
+    await expect(service.convert(dealerPrincipal(dealerId), id, request)).rejects.toThrow('opportunity store down');
+    expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ status: 'assigned', customerId: null, opportunityId: null });
+
+    const result = await service.convert(dealerPrincipal(dealerId), id, request);
+    const found = await customers.service.app.inject({ method: 'GET', url: `/v1/customers?email=${encodeURIComponent(email)}`, headers: as(admin) });
+    expect(found.json().items.map((c: { id: string }) => c.id)).toEqual([result.customerId]);
+    expect(found.json().items[0]).toMatchObject({ displayName: 'Zhou Min', dealerId });
+    expect(made).toEqual([expect.objectContaining({ leadId: id, customerId: result.customerId, dealerId, channel: 'web', name: 'Passat for Zhou', productLine: 'sedan', amount: { amount: '210000.00', currency: 'CNY' }, by: `dealer:dealer-${dealerId}` })]);
+    expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ status: 'converted', customerId: result.customerId, opportunityId: result.opportunityId });
+    await expect(service.convert(dealerPrincipal(dealerId), id, request)).rejects.toMatchObject({ problem: { status: 409 } });
+    await eventually('converted event', async () => eventsOf('crm.sales.lead.converted.v1', id)[0]);
+  });
+});
+
 describe('first-contact SLA', () => {
   it('flags leads past due without contact, reassigns where the rule says so, and reports dealer response', async () => {
     now = new Date('2026-12-11T09:00:00Z'); // Friday 17:00 in Shanghai
     const id = (await inject('POST', '/v1/leads', erp, hotLead(60))).json().leadId;
     const lead = (await inject('GET', `/v1/leads/${id}`, admin)).json();
     expect(lead.slaDueAt).toBe('2026-12-14T02:00:00.000Z'); // Monday 10:00: one hour Friday, one Monday
-    const { createLeadService } = await import('../src/leads/lead.service');
-    const { createOutbox } = await import('@crm/platform');
-    const db = h.db.withSchema('sales') as never;
-    const checker = createLeadService({ db, runtime, outbox: createOutbox('/crm/sales', runtime), write: (work) => (db as typeof h.db).transaction().execute(work as never), timeZone: 'Asia/Shanghai', customers: { match: async () => [], create: async () => randomUUID() }, opportunities: undefined });
+    const checker = leadServiceOnTheSameDatabase();
 
     // Just before its due time only the older leads (due last Monday) are flagged.
     now = new Date('2026-12-14T01:59:00Z');

@@ -94,6 +94,18 @@ export const leadRepository = Object.freeze({
   },
 
   // ---- leads -------------------------------------------------------------------------------------
+  /**
+   * Serialises captures of the same e-mails and phones until the transaction ends, so two concurrent
+   * captures of one person cannot both miss each other and make two leads. The values are hashed into
+   * 1,024 buckets (a bounded number of locks whatever the batch size), taken in order (no deadlock).
+   */
+  async lockContacts(db: SalesDb, values: readonly string[]) {
+    if (values.length === 0) return;
+    await sql`
+      select pg_advisory_xact_lock(hashtextextended('sales.lead-contact', b.bucket))
+      from (select distinct (hashtextextended(v, 0) & 1023) as bucket from unnest(${[...values]}::text[]) as v order by 1) as b`.execute(db);
+  },
+
   /** Open leads holding one of these e-mails or phones (one query for a whole batch). */
   async openByContact(db: SalesDb, emails: readonly string[], phones: readonly string[]) {
     if (emails.length === 0 && phones.length === 0) return [];

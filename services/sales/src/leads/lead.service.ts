@@ -226,6 +226,7 @@ export function createLeadService(deps: LeadServiceDeps) {
     const phones = [...new Set(prepared.flatMap((p) => (p.input.phone ? [p.input.phone] : [])))];
     const byEmail = new Map<string, string>();
     const byPhone = new Map<string, string>();
+    await leadRepository.lockContacts(trx, [...emails, ...phones]);
     for (const open of await leadRepository.openByContact(trx, emails, phones)) {
       if (open.email && !byEmail.has(open.email)) byEmail.set(open.email, open.id);
       if (open.phone && !byPhone.has(open.phone)) byPhone.set(open.phone, open.id);
@@ -328,10 +329,14 @@ export function createLeadService(deps: LeadServiceDeps) {
     return results.sort((a, b) => a.index - b.index);
   };
 
-  /** Rejection or SLA breach: the lead moves on to the next rule or dealer; the one passed over is remembered. */
+  /**
+   * Rejection or SLA breach: the lead moves on to the next rule or dealer; the one passed over is
+   * remembered. A change to a queued lead: it is placed if a rule now takes it (else it stays as it is).
+   */
   const reroute = async (trx: SalesDb, lead: LeadRow, router: Router, cause: RoutingCause, at: Date) => {
     const passed = lead.dealer_id && !lead.passed_dealer_ids.includes(lead.dealer_id) ? [...lead.passed_dealer_ids, lead.dealer_id] : lead.passed_dealer_ids;
     const { decision, slaDueAt } = router.place(routableOf({ ...lead, passed_dealer_ids: passed }), at);
+    if (cause === 'change' && decision.placement.kind === 'queue') return lead;
     const placement = placementOf(lead.id, decision, slaDueAt, cause, at);
     const row = await leadRepository.update(trx, lead.id, { ...placement.columns, passed_dealer_ids: passed, accepted_at: null, updated_at: at });
     await leadRepository.appendRouting(trx, [placement.step]);
@@ -433,7 +438,14 @@ export function createLeadService(deps: LeadServiceDeps) {
         const next = { ...current, ...columns };
         const tier = next.customer_id ? ((await customerTierRepository.tiersOf(trx, [next.customer_id])).get(next.customer_id) ?? null) : null;
         const { rating, ruleId } = rateLead(ratableOf(next, tier), (await leadRepository.listRatingRules(trx, { activeOnly: true })).map(ratingRuleOf));
-        const row = await leadRepository.update(trx, id, { ...columns, rating, rating_rule_id: ruleId, updated_at: runtime.now() });
+        const at = runtime.now();
+        let row = await leadRepository.update(trx, id, { ...columns, rating, rating_rule_id: ruleId, updated_at: at });
+        // The rating (and territory, product line) drive routing: a queued lead a rule now takes is placed.
+        if (row.status === 'queued') {
+          const router = await openRouter(trx, at);
+          row = await reroute(trx, row, router, 'change', at);
+          await router.flush();
+        }
         return withDetail(trx, row);
       });
     },
@@ -505,7 +517,8 @@ export function createLeadService(deps: LeadServiceDeps) {
             lifecycleStage: 'prospect',
             ...(lead.email ? { emails: [lead.email] } : {}),
             ...(lead.phone ? { phones: [lead.phone] } : {}),
-            ...(lead.dealer_id ? { dealerId: lead.dealer_id } : {}),
+            // A dealer's customers are its own anyway; staff hand the new customer to the lead's dealer.
+            ...(lead.dealer_id && principal.kind !== 'dealer' ? { dealerId: lead.dealer_id } : {}),
           },
           // Derived from the lead: a retried conversion finds the customer the first attempt created.
           `lead-conversion:${lead.id}`,
