@@ -11,6 +11,8 @@ import { orderRoutes } from './orders/order.routes';
 import { createOrderService } from './orders/order.service';
 import { quoteRoutes } from './quotes/quote.routes';
 import { createQuoteService } from './quotes/quote.service';
+import { commissionRoutes } from './commissions/commission.routes';
+import { createCommissionService, noConversion } from './commissions/commission.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
 import { createPersonalDataService } from './personal-data/personal-data.service';
 import { teamRoutes } from './teams/team.routes';
@@ -25,7 +27,9 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
     publishes: [Topics.sales],
   });
   const catalog = createCatalogService({ db, runtime, write, timeZone: config.SALES_TIME_ZONE });
-  const orders = createOrderService({ db, runtime, outbox, write, catalog });
+  // The lead wires the exchange-rates converter here; until then other currencies than a plan's stay unconverted.
+  const commissions = createCommissionService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE, baseCurrency: config.SALES_BASE_CURRENCY, converter: noConversion });
+  const orders = createOrderService({ db, runtime, outbox, write, catalog, commissions: commissions.hook });
   const quotes = createQuoteService({ db, runtime, outbox, write, catalog, orders, timeZone: config.SALES_TIME_ZONE });
   // Each feature that keeps rows about customers moves them on a merge, drops them on an erasure, exports them.
   const customerLifecycles: CustomerLifecycle[] = [orders.lifecycle, quotes.lifecycle];
@@ -47,6 +51,7 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   catalogRoutes(app, catalog);
   orderRoutes(app, orders);
   quoteRoutes(app, quotes);
+  commissionRoutes(app, commissions);
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,

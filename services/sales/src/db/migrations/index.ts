@@ -2,6 +2,7 @@ import { customerDirectoryMigration, outboxLeaseMigration, platformTablesMigrati
 import { teamsAndTiers } from './2026-12-05T10-00_teams-and-tiers';
 import { catalogAndOrders } from './2026-12-05T12-00_catalog-and-orders';
 import { quotes } from './2026-12-06T12-00_quotes';
+import { commissions } from './2026-12-06T12-30_commissions';
 
 export const SALES_SCHEMA = 'sales';
 
@@ -15,5 +16,6 @@ export const salesMigrations: ServiceMigrations = {
     '2026-12-05T10-00_teams-and-tiers': teamsAndTiers,
     '2026-12-05T12-00_catalog-and-orders': catalogAndOrders,
     '2026-12-06T12-00_quotes': quotes,
+    '2026-12-06T12-30_commissions': commissions,
   },
 };
