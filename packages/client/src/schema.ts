@@ -765,7 +765,7 @@ export interface paths {
         };
         /**
          * Quotes, newest first
-         * @description A rep sees its own and its team's, a dealer its own, an account user its organisation's. `status=expired` lists the quotes recorded as expired.
+         * @description A rep sees its own and its team's, a dealer its own, an account user its organisation's. `status` filters on the status as of today: `expired` includes quotes whose validUntil has passed.
          */
         get: operations["listQuotes"];
         put?: never;
