@@ -144,6 +144,22 @@ describe('accrual and statements', () => {
     expect(lineOf((await statement(li, 'period=2026-12')).json().lines, third.id)).toEqual([expect.objectContaining({ tier: 1, amount: '3600.00' })]);
   });
 
+  it('books concurrent orders of one payee one after the other: exactly the part above the threshold is accelerated', async () => {
+    const chen = rep(`chen-${tag}`);
+    expect((await inject('POST', '/v1/commission-plans', admin, { ...plan, name: `Chen ${tag}`, reps: [chen.subject], dealers: [] })).statusCode).toBe(201);
+    const orders = await Promise.all(
+      [1, 2].map(async () => {
+        const res = await inject('POST', '/v1/orders', chen, { customerId: person, currency: 'CNY', lines: [{ sku: SUV, quantity: 3 }] });
+        expect(res.statusCode).toBe(201);
+        return res.json();
+      }),
+    );
+    const lines = (await statement(chen, 'period=2026-12')).json().lines as StatementLine[];
+    expect(lines.filter((l) => orders.some((o: { id: string }) => o.id === l.orderId))).toHaveLength(3);
+    const baseOfTier = (tier: number) => lines.filter((l) => l.tier === tier).reduce((sum, l) => sum + Number(l.base), 0);
+    expect([baseOfTier(1), baseOfTier(2)]).toEqual([1_000_000, 200_000]);
+  });
+
   it('lets a rep read its own statement, a manager its team\'s, a dealer its own, finance all; 404 for anyone else\'s', async () => {
     expect((await statement(wang, `period=2026-11&payee=${li.subject}`)).statusCode).toBe(200);
     expect((await statement(finance, `period=2026-11&payee=${li.subject}`)).json().totals[0]).toMatchObject({ total: '24072.00' });

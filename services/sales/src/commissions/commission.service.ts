@@ -1,5 +1,5 @@
 import { calendarDate, Money$, roundToCurrency, SalesDealEvents, type Amount, type Principal } from '@crm/domain';
-import { decodeCursor, paginate, problem, Problems, requireIfMatch, type Outbox, type Runtime } from '@crm/platform';
+import { decodeCursor, lockForTransaction, paginate, problem, Problems, requireIfMatch, type Outbox, type Runtime } from '@crm/platform';
 import { z } from 'zod';
 import type { SalesDb } from '../db/tables';
 import { teamRepository } from '../teams/team.repository';
@@ -136,6 +136,8 @@ export function createCommissionService(deps: {
         ...(plans.rep && order.ownerSubject ? [{ kind: 'rep' as const, payee: order.ownerSubject, plan: plans.rep, split: Number(plans.rep.rep_split) }] : []),
         ...(plans.dealer && order.dealerId ? [{ kind: 'dealer' as const, payee: order.dealerId, plan: plans.dealer, split: Number(plans.dealer.dealer_split) }] : []),
       ].filter((p) => p.split > 0);
+      // Two orders of one payee at once must not both read the attainment before either (the tier would be wrong).
+      await lockForTransaction(trx, payees.map((p) => `commission:${p.plan.id}:${p.kind}:${p.payee}:${period}`));
       const rows: NewCommissionLine[] = [];
       for (const { kind, payee, plan, split } of payees) {
         const lines = [];
