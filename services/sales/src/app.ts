@@ -28,6 +28,8 @@ import { orderRoutes } from './orders/order.routes';
 import { createOrderService } from './orders/order.service';
 import { quoteRoutes } from './quotes/quote.routes';
 import { createQuoteService } from './quotes/quote.service';
+import { commissionRoutes } from './commissions/commission.routes';
+import { createCommissionService } from './commissions/commission.service';
 import { personalDataRoutes } from './personal-data/personal-data.routes';
 import { createPersonalDataService } from './personal-data/personal-data.service';
 import { teamRoutes } from './teams/team.routes';
@@ -42,8 +44,9 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
     publishes: [Topics.sales],
   });
   const catalog = createCatalogService({ db, runtime, write, timeZone: config.SALES_TIME_ZONE });
-  const orders = createOrderService({ db, runtime, outbox, write, catalog });
   const exchangeRates = createExchangeRates({ baseCurrency: config.SALES_BASE_CURRENCY });
+  const commissions = createCommissionService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE, baseCurrency: config.SALES_BASE_CURRENCY, converter: exchangeRates });
+  const orders = createOrderService({ db, runtime, outbox, write, catalog, commissions: commissions.hook });
   const pipelines = createPipelineService({ db, runtime, outbox, write });
   const opportunities = createOpportunityService({ db, runtime, outbox, write, pipelines, exchangeRates, timeZone: config.SALES_TIME_ZONE });
   const customersApi = createCustomersClient({ baseUrl: config.CUSTOMERS_URL, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.SALES_UPSTREAM_TIMEOUT_MS });
@@ -79,6 +82,7 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   const slaChecker = startLeadSlaChecker(leads, { intervalSeconds: config.SALES_SLA_CHECK_SECONDS, logger: logger.child({ component: 'lead-sla' }) });
   quoteRoutes(app, quotes);
   activityRoutes(app, activities);
+  commissionRoutes(app, commissions);
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,

@@ -28,6 +28,8 @@ const wang = manager(`wang-${tag}`);
 const finance: Principal = { kind: 'staff', subject: `fin-${tag}`, roles: ['finance'] };
 const buyer = accountPrincipal(org, 'buyer');
 const approver = accountPrincipal(org, 'approver');
+const mat = { sku: MAT, name: 'Floor mats', category: 'accessories', listPrices: [{ amount: '499.90', currency: 'CNY' }] };
+let matId: string;
 
 const draft = (lines: object[], extra: object = {}) => ({ customerId: org, currency: 'CNY', validUntil: '2026-12-31', taxPercent: 13, lines, ...extra });
 const create = async (principal: Principal, body: object) => {
@@ -43,10 +45,12 @@ beforeAll(async () => {
   await h.knownCustomer(snapshot(otherOrg, { kind: 'organization', dealerId: dealerB }));
   for (const product of [
     { sku: SUV, name: 'SUV', category: 'cars', listPrices: [{ amount: '220000.00', currency: 'CNY' }], unitCost: { amount: '150000.00', currency: 'CNY' } },
-    { sku: MAT, name: 'Floor mats', category: 'accessories', listPrices: [{ amount: '499.90', currency: 'CNY' }] },
+    mat,
     { sku: OLD, name: 'Discontinued', listPrices: [{ amount: '10.00', currency: 'CNY' }], active: false },
   ]) {
-    expect((await inject('POST', '/v1/products', admin, product)).statusCode).toBe(201);
+    const created = await inject('POST', '/v1/products', admin, product);
+    expect(created.statusCode).toBe(201);
+    if (product.sku === MAT) matId = created.json().id;
   }
   const fleet = await inject('POST', '/v1/price-books', admin, {
     name: `Fleet ${tag}`, kind: 'customer', customerId: org, currency: 'CNY', validFrom: '2026-01-01', validTo: null,
@@ -168,6 +172,9 @@ describe('quotes', () => {
     expect((await step(buyer, quote.id, 'send')).statusCode).toBe(403);
     expect((await step(li, quote.id, 'send')).json().status).toBe('sent');
     expect((await step(buyer, quote.id, 'accept')).json().status).toBe('accepted');
+    // The list price moves after the acceptance: the order keeps the quoted price.
+    const repriced = await inject('PUT', `/v1/products/${matId}`, admin, { ...mat, listPrices: [{ amount: '599.90', currency: 'CNY' }] }, { 'if-match': '"1"' });
+    expect(repriced.statusCode).toBe(200);
     const orders = await count('sales_order');
     const ordered = await step(buyer, quote.id, 'order');
     expect(ordered.statusCode).toBe(201);
@@ -194,6 +201,9 @@ describe('quotes', () => {
     clock += 2 * 24 * 3600 * 1000;
     try {
       expect((await inject('GET', `/v1/quotes/${quote.id}`, li)).json().status).toBe('expired');
+      const listed = async (status: string) => (await inject('GET', `/v1/quotes?limit=200&status=${status}`, li)).json().items.map((q: { id: string }) => q.id);
+      expect(await listed('expired')).toContain(quote.id);
+      expect(await listed('accepted')).not.toContain(quote.id);
       const orders = await count('sales_order');
       const refused = await step(li, quote.id, 'order');
       expect(refused.statusCode).toBe(409);

@@ -10,6 +10,7 @@ import type { QuoteTables } from '../quotes/quote.tables';
 import type { ActivityTables } from '../activities/activity.tables';
 import type { CalendarTables } from '../calendars/calendar.tables';
 import type { ExpenseTables } from '../expenses/expense.tables';
+import type { CommissionTables } from '../commissions/commission.tables';
 
 /** The sales schema: each feature declares its tables in its `*.tables.ts`; this joins them. */
 export type SalesDatabase = CustomerDirectoryTables &
@@ -22,7 +23,8 @@ export type SalesDatabase = CustomerDirectoryTables &
   QuoteTables &
   ActivityTables &
   CalendarTables &
-  ExpenseTables;
+  ExpenseTables &
+  CommissionTables;
 
 /** The service's handle (or a transaction on it), narrowed to the sales schema. */
 export type SalesDb = Kysely<SalesDatabase>;

@@ -2,6 +2,7 @@ import { Money$, roundToCurrency, SalesDealEvents, type Principal } from '@crm/d
 import { customerDirectory, decodeCursor, encodeCursor, idempotencyScope, onceForKey, problem, Problems, requestHash, type Outbox, type Runtime } from '@crm/platform';
 import { z } from 'zod';
 import type { CatalogService } from '../catalog/catalog.service';
+import type { OrderCommissionHook } from '../commissions/commission.service';
 import type { CustomerLifecycle } from '../customer-directory/customer-lifecycle';
 import type { SalesDb } from '../db/tables';
 import { inScope, salesScopeOf } from '../ownership/ownership';
@@ -69,7 +70,11 @@ export type SaleParties = Awaited<ReturnType<typeof salePartiesOf>>;
 const Cursor = z.object({ at: z.iso.datetime(), id: z.uuid() });
 
 /** Orders: placed directly (priced from the books), cancelled, returned; each an event scoring books. */
-export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox: Outbox; write: <T>(work: (trx: SalesDb) => Promise<T>) => Promise<T>; catalog: CatalogService }) {
+export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox: Outbox; write: <T>(work: (trx: SalesDb) => Promise<T>) => Promise<T>;
+  catalog: CatalogService;
+  /** Commissions accrue and claw back in the order's own transaction. */
+  commissions?: OrderCommissionHook;
+}) {
   const { db, runtime, outbox } = deps;
   const scopeOf = (principal: Principal) => salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(db, subject));
   const load = async (executor: SalesDb, rows: OrderRow[]) => {
@@ -102,6 +107,7 @@ export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox
       lines: lines.map((line) => ({ lineId: String(line.line_no), sku: line.sku, category: line.category, quantity: Number(line.quantity), amount: line.amount })),
       total,
     });
+    await deps.commissions?.placed(trx, { id, ownerSubject: parties.ownerSubject, dealerId: parties.dealerId, currency, placedAt: at, lines: lines.map((line) => ({ lineNo: line.line_no, category: line.category, amount: line.amount })) });
     const [order] = await load(trx, [row]);
     return order!;
   };
@@ -169,6 +175,7 @@ export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox
         const at = runtime.now();
         const row = await orderRepository.cancel(trx, id, at, reason);
         if (row.customer_id) await outbox.append(trx, SalesDealEvents.orderCancelled, { orderId: id, customerId: row.customer_id, dealerId: row.dealer_id, cancelledAt: at.toISOString(), reason: 'cancelled' });
+        await deps.commissions?.cancelled(trx, { orderId: id, cancelledAt: at });
         const [order] = await load(trx, [row]);
         return order!;
       });
@@ -207,6 +214,7 @@ export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox
             }),
           });
         }
+        await deps.commissions?.returned(trx, { orderId: id, returnId, returnedAt: at, lines: returned.map((r) => ({ lineNo: r.line_no, amount: r.amount })) });
         const [order] = await load(trx, [(await orderRepository.find(trx, id))!]);
         return order!;
       });

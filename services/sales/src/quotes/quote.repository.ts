@@ -25,10 +25,17 @@ export const quoteRepository = Object.freeze({
     return query.executeTakeFirst();
   },
 
-  async list(db: SalesDb, scope: SalesScope, filter: { customerId?: string; status?: QuoteRow['status']; before?: { at: Date; id: string }; limit: number }) {
+  /** `status` is the status as read today: a quote whose validity ran out counts as expired before it is recorded so. */
+  async list(
+    db: SalesDb,
+    scope: SalesScope,
+    filter: { customerId?: string; status?: QuoteRow['status']; expirable: readonly QuoteRow['status'][]; today: string; before?: { at: Date; id: string }; limit: number },
+  ) {
     let query = db.selectFrom('quote').selectAll().where(inScopeWhere(scope, OWNERSHIP));
     if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
-    if (filter.status) query = query.where('status', '=', filter.status);
+    const lapsed = sql<boolean>`(status = any(${filter.expirable}::text[]) and valid_until < ${filter.today}::date)`;
+    if (filter.status === 'expired') query = query.where(sql<boolean>`(status = 'expired' or ${lapsed})`);
+    else if (filter.status) query = query.where('status', '=', filter.status).where(sql<boolean>`not ${lapsed}`);
     if (filter.before) query = query.where(sql<boolean>`(created_at, id) < (${filter.before.at}::timestamptz, ${filter.before.id}::uuid)`);
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
   },

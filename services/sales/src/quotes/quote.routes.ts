@@ -62,7 +62,7 @@ export function quoteRoutes(app: App, quotes: QuoteService): void {
         operationId: 'listQuotes',
         tags,
         summary: 'Quotes, newest first',
-        description: "A rep sees its own and its team's, a dealer its own, an account user its organisation's. `status=expired` lists the quotes recorded as expired.",
+        description: "A rep sees its own and its team's, a dealer its own, an account user its organisation's. `status` filters on the status as of today: `expired` includes quotes whose validUntil has passed.",
         querystring: QuoteListQuery,
         response: { 200: pageOf(Quote), ...problemResponses(400, 401, 403) },
       },

@@ -92,7 +92,7 @@ export function createQuoteService(deps: {
       ruleId: row.approval_rule_id,
       reason: row.approval_reason,
       chain: row.approval_chain,
-      currentStep: row.status === 'pending_approval' ? row.approval_step : null,
+      currentStep: statusOf(row) === 'pending_approval' ? row.approval_step : null,
       submittedBy: row.submitted_by,
       submittedAt: row.submitted_at?.toISOString() ?? null,
       decisions: approvals.map((a) => ({ id: a.id, version: a.quote_version, step: a.step, role: a.role, decision: a.decision, comment: a.comment, decidedBy: a.decided_by, decidedAt: a.decided_at.toISOString() })),
@@ -242,6 +242,8 @@ export function createQuoteService(deps: {
       const rows = await quoteRepository.list(db, await scopeOf(principal), {
         customerId: query.customerId,
         status: query.status,
+        expirable: [...EXPIRABLE],
+        today: today(),
         before: before ? { at: new Date(before.at), id: before.id } : undefined,
         limit: query.limit + 1,
       });

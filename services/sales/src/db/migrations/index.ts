@@ -5,6 +5,7 @@ import { opportunities } from './2026-12-06T11-00_opportunities';
 import { leads } from './2026-12-06T10-00_leads';
 import { quotes } from './2026-12-06T12-00_quotes';
 import { activitiesCalendarsExpenses } from './2026-12-06T13-00_activities';
+import { commissions } from './2026-12-06T12-30_commissions';
 
 export const SALES_SCHEMA = 'sales';
 
@@ -21,5 +22,6 @@ export const salesMigrations: ServiceMigrations = {
     '2026-12-06T10-00_leads': leads,
     '2026-12-06T12-00_quotes': quotes,
     '2026-12-06T13-00_activities': activitiesCalendarsExpenses,
+    '2026-12-06T12-30_commissions': commissions,
   },
 };
