@@ -2,6 +2,8 @@ import { Topics } from '@crm/domain';
 import { createServiceApp, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
 import { activityRoutes } from './activities/activity.routes';
 import { createActivityService } from './activities/activity.service';
+import { calendarRoutes } from './calendars/calendar.routes';
+import { createCalendarService } from './calendars/calendar.service';
 import type { SalesConfig } from './config';
 import { catalogRoutes } from './catalog/catalog.routes';
 import { createCatalogService } from './catalog/catalog.service';
@@ -47,6 +49,7 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   catalogRoutes(app, catalog);
   orderRoutes(app, orders);
   activityRoutes(app, activities);
+  calendarRoutes(app, createCalendarService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE }));
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,
