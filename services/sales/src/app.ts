@@ -5,6 +5,8 @@ import { createActivityService } from './activities/activity.service';
 import { calendarRoutes } from './calendars/calendar.routes';
 import { createCalendarService } from './calendars/calendar.service';
 import type { SalesConfig } from './config';
+import { expenseRoutes } from './expenses/expense.routes';
+import { createExpenseService } from './expenses/expense.service';
 import { catalogRoutes } from './catalog/catalog.routes';
 import { createCatalogService } from './catalog/catalog.service';
 import { customerDirectoryConsumerHandlers } from './customer-directory/customer-directory.consumer';
@@ -50,6 +52,7 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   orderRoutes(app, orders);
   activityRoutes(app, activities);
   calendarRoutes(app, createCalendarService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE }));
+  expenseRoutes(app, createExpenseService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE }));
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,
