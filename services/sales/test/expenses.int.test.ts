@@ -20,7 +20,7 @@ const item = (amount: string, currency = 'CNY', overrides: object = {}) => ({ da
 const claimOf = async (principal: Principal, items: object[], title = 'November trip') => {
   const res = await inject('POST', '/v1/expense-claims', principal, { title, items });
   expect(res.statusCode).toBe(201);
-  return res.json() as { id: string; status: string; version: number };
+  return res.json<{ id: string; status: string; version: number }>();
 };
 const eventOf = (type: string, claimId: string) => eventually(type, async () => h.salesEvents.find((e) => e.type === type && (e.data as { claimId: string }).claimId === claimId));
 
