@@ -91,8 +91,9 @@ describe('activities', () => {
       [{ kind: 'task', target: { kind: 'customer', id: personA }, subject: 's', dueAt: inAnHour(), rrule: 'FREQ=DAILY;BYDAY=XX' }, 400, 'validation'],
       [{ kind: 'task', target: { kind: 'customer', id: personA }, subject: 's', rrule: 'FREQ=DAILY' }, 400, 'validation'],
       [{ kind: 'call', target: { kind: 'customer', id: personA }, subject: 's', dueAt: inAnHour(), rrule: 'FREQ=DAILY' }, 400, 'validation'],
-      [{ kind: 'call', target: { kind: 'lead', id: randomUUID() }, subject: 's' }, 422, 'rule-violation'],
-      [{ kind: 'call', target: { kind: 'opportunity', id: randomUUID() }, subject: 's' }, 422, 'rule-violation'],
+      // A lead or opportunity that does not exist (or is outside the caller's scope) is a 404, as everywhere.
+      [{ kind: 'call', target: { kind: 'lead', id: randomUUID() }, subject: 's' }, 404, 'not-found'],
+      [{ kind: 'call', target: { kind: 'opportunity', id: randomUUID() }, subject: 's' }, 404, 'not-found'],
       [{ kind: 'call', target: { kind: 'customer', id: personA }, subject: 's', ownerSubject: zhao.subject }, 422, 'unprocessable'],
     ];
     for (const [payload, status, type] of cases) {
