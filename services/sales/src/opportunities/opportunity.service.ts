@@ -301,7 +301,7 @@ export function createOpportunityService(deps: {
     async createFromLead(trx: SalesDb, lead: LeadForOpportunity): Promise<{ opportunityId: string }> {
       const existing = await opportunityRepository.findByLead(trx, lead.leadId);
       if (existing) return { opportunityId: existing.id };
-      const channel = channelOfLead(lead.channel);
+      const channel = channelOfLead(lead.channel, lead.dealerId);
       const pipeline = lead.pipelineId ? await pipelines.find(trx, lead.pipelineId) : await pipelines.defaultOf(trx, channel);
       if (!pipeline) throw problem(SalesProblems.ruleViolation, lead.pipelineId ? `pipelineId: no pipeline ${lead.pipelineId}` : `no pipeline serves the ${channel} channel yet`);
       const opportunityId = await insert(trx, {
