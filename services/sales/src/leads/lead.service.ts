@@ -280,7 +280,6 @@ export function createLeadService(deps: LeadServiceDeps) {
         customer_id: customerId,
         rating,
         rating_rule_id: ruleId,
-        passed_dealer_ids: [],
         accepted_at: null,
         first_contact_at: null,
         closed_at: null,
@@ -307,7 +306,7 @@ export function createLeadService(deps: LeadServiceDeps) {
     }
     await leadRepository.insertLeads(trx, leads);
     await leadRepository.insertTouches(trx, touches);
-    await leadRepository.appendRouting(trx, steps);
+    await leadRepository.insertFirstSteps(trx, steps);
     await router?.flush();
     await outbox.appendMany(trx, SalesLeadEvents.captured, captured);
     await outbox.appendMany(trx, SalesLeadEvents.routed, routed);
