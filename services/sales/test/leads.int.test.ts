@@ -9,7 +9,7 @@ import type { CustomersClient } from '../src/leads/customers.client';
 import { createCustomersClient } from '../src/leads/customers.client';
 import { createLeadService } from '../src/leads/lead.service';
 import type { OpportunityCreator } from '../src/leads/opportunity-creator';
-import { admin, as, dealerPrincipal, erp, rep, SECRET, startSales, type SalesHarness } from './harness';
+import { admin, as, dealerPrincipal, erp, rep, SECRET, snapshot, startSales, type SalesHarness } from './harness';
 
 /** Lead capture, dedupe, rating, routing and the lifecycle on the real PostgreSQL, Kafka and customers service. */
 let h: SalesHarness;
@@ -33,7 +33,7 @@ const leadServiceOnTheSameDatabase = (overrides: { customers?: CustomersClient; 
     outbox: createOutbox('/crm/sales', runtime),
     write: (work) => db.transaction().execute(work),
     timeZone: 'Asia/Shanghai',
-    customers: overrides.customers ?? { match: async () => [], create: async () => randomUUID() },
+    customers: overrides.customers ?? { match: async () => [], create: async () => randomUUID(), addContact: async () => randomUUID() },
     opportunities: overrides.opportunities,
   });
 };
@@ -250,6 +250,22 @@ describe('conversion', () => {
     expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ status: 'converted', customerId: result.customerId, opportunityId: result.opportunityId });
     await expect(service.convert(dealerPrincipal(dealerId), id, request)).rejects.toMatchObject({ problem: { status: 409 } });
     await eventually('converted event', async () => eventsOf('crm.sales.lead.converted.v1', id)[0]);
+  });
+
+  it("makes the lead's person a contact of the organisation it buys for, with the buying role", async () => {
+    const org = await customers.service.app.inject({ method: 'POST', url: '/v1/customers', headers: as(admin), payload: { kind: 'organization', displayName: `Fleet ${tag}`, organizationName: `Fleet ${tag}` } });
+    const orgId = org.json().id as string;
+    await h.knownCustomer(snapshot(orgId, { kind: 'organization' }));
+    const id = (await inject('POST', '/v1/leads', erp, hotLead(90, { name: 'Fleet Buyer', email: `buyer-${tag}@example.com`, province: 'Nowhere' }))).json().leadId as string;
+    const service = leadServiceOnTheSameDatabase({ customers: createCustomersClient({ baseUrl: customersUrl, internalSecret: SECRET, timeoutMs: 5000 }), opportunities: { createFromLead: async () => ({ opportunityId: randomUUID() }) } });
+    await expect(service.convert(admin, id, { newCustomerKind: 'person', contactRole: 'purchaser', opportunity: { name: 'Fleet' } })).rejects.toMatchObject({ problem: { status: 422 } });
+    const person = randomUUID();
+    await h.knownCustomer(snapshot(person));
+    await expect(service.convert(admin, id, { customerId: person, newCustomerKind: 'person', contactRole: 'purchaser', opportunity: { name: 'Fleet' } })).rejects.toMatchObject({ problem: { status: 422 } });
+    const result = await service.convert(admin, id, { customerId: orgId, newCustomerKind: 'person', contactRole: 'purchaser', opportunity: { name: 'Fleet' } });
+    expect(result).toMatchObject({ customerId: orgId, contactId: expect.any(String) });
+    const contacts = (await customers.service.app.inject({ method: 'GET', url: `/v1/customers/${orgId}/contacts`, headers: as(admin) })).json().items;
+    expect(contacts).toEqual([expect.objectContaining({ id: result.contactId, buyingRole: 'purchaser' })]);
   });
 });
 
