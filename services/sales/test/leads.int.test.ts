@@ -153,6 +153,20 @@ describe('capture', () => {
     expect(answer[3].summary).toEqual({ received: 3, created: 2, deduplicated: 0, errors: 1 });
   });
 
+  it('streams an NDJSON batch longer than a chunk, deduplicating across chunks, and refuses a JSON batch over 5,000 items', async () => {
+    const before = await count('lead');
+    // 2,500 lines: three chunks; line 1,500 repeats the e-mail of line 10 (an earlier chunk).
+    const lines = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ channel: 'import', name: `Bulk ${i}`, email: `bulk-${i === 1500 ? 10 : i}-${tag}@example.com`, province: 'Beijing' }));
+    const response = await h.service.app.inject({ method: 'POST', url: '/v1/leads/batch', headers: as(erp, { 'content-type': 'application/x-ndjson' }), payload: lines.join('\n') });
+    const answer = response.body.trim().split('\n').map((line) => JSON.parse(line));
+    expect(answer.at(-1).summary).toEqual({ received: 2500, created: 2499, deduplicated: 1, errors: 0 });
+    expect(answer.find((a) => a.index === 1500)).toMatchObject({ status: 'deduplicated', deduplicated: { leadId: answer.find((a) => a.index === 10).leadId, on: 'email' } });
+    expect(await count('lead')).toBe(before + 2499);
+    const tooMany = await inject('POST', '/v1/leads/batch', erp, { items: Array.from({ length: 5001 }, () => ({ channel: 'web' })) });
+    expect(tooMany.statusCode).toBe(400);
+    expect(await count('lead')).toBe(before + 2499);
+  });
+
   it('keeps a dealer\'s own capture with it and hides other dealers\' leads (404, also on writes)', async () => {
     const own = await inject('POST', '/v1/leads', dealerPrincipal(dealerB), hotLead(20));
     expect(own.json().lead).toMatchObject({ dealerId: dealerB, status: 'assigned' });
@@ -176,6 +190,9 @@ describe('lifecycle', () => {
     expect((await inject('POST', `/v1/leads/${id}/accept`, dealerPrincipal(dealerA))).statusCode).toBe(409);
     const future = await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), { at: '2030-01-01T00:00:00Z' });
     expect(future.statusCode).toBe(422);
+    const badReason = await inject('POST', `/v1/leads/${id}/disqualify`, dealerPrincipal(dealerA), { reasonCode: 'because' });
+    expect(badReason.statusCode).toBe(400);
+    expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ status: 'accepted', firstContactAt: null, disqualifyReason: null, version: accepted.json().version });
     const contacted = await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), {});
     expect(contacted.json()).toMatchObject({ status: 'contacted', firstContactAt: now.toISOString() });
     expect((await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), {})).statusCode).toBe(409);
