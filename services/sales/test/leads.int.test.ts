@@ -222,15 +222,6 @@ describe('lifecycle', () => {
     expect(queued.routing[2].reason).toContain('every dealer already passed the lead on');
     expect((await inject('POST', `/v1/leads/${id}/reject`, admin, { reasonCode: 'other' })).statusCode).toBe(409);
   });
-
-  it('answers 503 for a conversion while opportunities are not wired, writing nothing', async () => {
-    const id = (await inject('POST', '/v1/leads', erp, hotLead(50))).json().leadId;
-    const before = await inject('GET', `/v1/leads/${id}`, admin);
-    const response = await inject('POST', `/v1/leads/${id}/convert`, dealerPrincipal(dealerA), { opportunity: { name: 'Passat for Lead 50' } });
-    expect(response.statusCode).toBe(503);
-    expect(response.json().type).toBe('urn:crm:problem:opportunities-unavailable');
-    expect((await inject('GET', `/v1/leads/${id}`, admin)).json().version).toBe(before.json().version);
-  });
 });
 
 describe('conversion', () => {
