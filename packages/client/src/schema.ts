@@ -2347,7 +2347,10 @@ export interface components {
              * @enum {string}
              */
             newCustomerKind?: "person" | "organization";
-            /** @enum {string} */
+            /**
+             * @description The lead's person joins the organisation customer (customerId, or the one the lead is linked to) as a contact with this buying role
+             * @enum {string}
+             */
             contactRole?: "decision_maker" | "influencer" | "purchaser" | "user" | "approver";
             opportunity: {
                 name: string;
@@ -2952,6 +2955,8 @@ export interface components {
             customerId: string;
             /** Format: uuid */
             opportunityId: string;
+            /** @description With contactRole: the contact linking the person to the organisation */
+            contactId: string | null;
         };
         LeadRatingConditions: {
             purchaseTimeframes?: ("within_1_month" | "1_3_months" | "3_6_months" | "later" | "unknown")[];

@@ -118,7 +118,7 @@ describe('concurrent captures of one person', () => {
 describe('for activities', () => {
   it('records the first contact once (the first wins) and tells who a visible lead belongs to', async () => {
     const db = h.db.withSchema('sales') as unknown as SalesDb;
-    const leads = createLeadService({ db, runtime: systemRuntime, outbox: createOutbox('/crm/sales', systemRuntime), write: (work) => db.transaction().execute(work), timeZone: 'Asia/Shanghai', customers: { match: async () => [], create: async () => randomUUID() }, opportunities: undefined });
+    const leads = createLeadService({ db, runtime: systemRuntime, outbox: createOutbox('/crm/sales', systemRuntime), write: (work) => db.transaction().execute(work), timeZone: 'Asia/Shanghai', customers: { match: async () => [], create: async () => randomUUID(), addContact: async () => randomUUID() }, opportunities: undefined });
     const hot = (await inject('POST', '/v1/leads', dealerPrincipal(dealerA), { channel: 'dealer', name: 'Walk-in' })).json();
     const first = new Date(Date.now() - 60_000);
     await db.transaction().execute((trx) => leads.recordFirstContact(trx, hot.leadId, first));

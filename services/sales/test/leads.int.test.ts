@@ -9,7 +9,7 @@ import type { CustomersClient } from '../src/leads/customers.client';
 import { createCustomersClient } from '../src/leads/customers.client';
 import { createLeadService } from '../src/leads/lead.service';
 import type { OpportunityCreator } from '../src/leads/opportunity-creator';
-import { admin, as, dealerPrincipal, erp, rep, SECRET, startSales, type SalesHarness } from './harness';
+import { admin, as, dealerPrincipal, erp, rep, SECRET, snapshot, startSales, type SalesHarness } from './harness';
 
 /** Lead capture, dedupe, rating, routing and the lifecycle on the real PostgreSQL, Kafka and customers service. */
 let h: SalesHarness;
@@ -33,7 +33,7 @@ const leadServiceOnTheSameDatabase = (overrides: { customers?: CustomersClient; 
     outbox: createOutbox('/crm/sales', runtime),
     write: (work) => db.transaction().execute(work),
     timeZone: 'Asia/Shanghai',
-    customers: overrides.customers ?? { match: async () => [], create: async () => randomUUID() },
+    customers: overrides.customers ?? { match: async () => [], create: async () => randomUUID(), addContact: async () => randomUUID() },
     opportunities: overrides.opportunities,
   });
 };
@@ -153,6 +153,20 @@ describe('capture', () => {
     expect(answer[3].summary).toEqual({ received: 3, created: 2, deduplicated: 0, errors: 1 });
   });
 
+  it('streams an NDJSON batch longer than a chunk, deduplicating across chunks, and refuses a JSON batch over 5,000 items', async () => {
+    const before = await count('lead');
+    // 2,500 lines: three chunks; line 1,500 repeats the e-mail of line 10 (an earlier chunk).
+    const lines = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ channel: 'import', name: `Bulk ${i}`, email: `bulk-${i === 1500 ? 10 : i}-${tag}@example.com`, province: 'Beijing' }));
+    const response = await h.service.app.inject({ method: 'POST', url: '/v1/leads/batch', headers: as(erp, { 'content-type': 'application/x-ndjson' }), payload: lines.join('\n') });
+    const answer = response.body.trim().split('\n').map((line) => JSON.parse(line));
+    expect(answer.at(-1).summary).toEqual({ received: 2500, created: 2499, deduplicated: 1, errors: 0 });
+    expect(answer.find((a) => a.index === 1500)).toMatchObject({ status: 'deduplicated', deduplicated: { leadId: answer.find((a) => a.index === 10).leadId, on: 'email' } });
+    expect(await count('lead')).toBe(before + 2499);
+    const tooMany = await inject('POST', '/v1/leads/batch', erp, { items: Array.from({ length: 5001 }, () => ({ channel: 'web' })) });
+    expect(tooMany.statusCode).toBe(400);
+    expect(await count('lead')).toBe(before + 2499);
+  });
+
   it('keeps a dealer\'s own capture with it and hides other dealers\' leads (404, also on writes)', async () => {
     const own = await inject('POST', '/v1/leads', dealerPrincipal(dealerB), hotLead(20));
     expect(own.json().lead).toMatchObject({ dealerId: dealerB, status: 'assigned' });
@@ -176,6 +190,9 @@ describe('lifecycle', () => {
     expect((await inject('POST', `/v1/leads/${id}/accept`, dealerPrincipal(dealerA))).statusCode).toBe(409);
     const future = await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), { at: '2030-01-01T00:00:00Z' });
     expect(future.statusCode).toBe(422);
+    const badReason = await inject('POST', `/v1/leads/${id}/disqualify`, dealerPrincipal(dealerA), { reasonCode: 'because' });
+    expect(badReason.statusCode).toBe(400);
+    expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ status: 'accepted', firstContactAt: null, disqualifyReason: null, version: accepted.json().version });
     const contacted = await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), {});
     expect(contacted.json()).toMatchObject({ status: 'contacted', firstContactAt: now.toISOString() });
     expect((await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), {})).statusCode).toBe(409);
@@ -241,6 +258,22 @@ describe('conversion', () => {
     expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ status: 'converted', customerId: result.customerId, opportunityId: result.opportunityId });
     await expect(service.convert(dealerPrincipal(dealerId), id, request)).rejects.toMatchObject({ problem: { status: 409 } });
     await eventually('converted event', async () => eventsOf('crm.sales.lead.converted.v1', id)[0]);
+  });
+
+  it("makes the lead's person a contact of the organisation it buys for, with the buying role", async () => {
+    const org = await customers.service.app.inject({ method: 'POST', url: '/v1/customers', headers: as(admin), payload: { kind: 'organization', displayName: `Fleet ${tag}`, organizationName: `Fleet ${tag}` } });
+    const orgId = org.json().id as string;
+    await h.knownCustomer(snapshot(orgId, { kind: 'organization' }));
+    const id = (await inject('POST', '/v1/leads', erp, hotLead(90, { name: 'Fleet Buyer', email: `buyer-${tag}@example.com`, province: 'Nowhere' }))).json().leadId as string;
+    const service = leadServiceOnTheSameDatabase({ customers: createCustomersClient({ baseUrl: customersUrl, internalSecret: SECRET, timeoutMs: 5000 }), opportunities: { createFromLead: async () => ({ opportunityId: randomUUID() }) } });
+    await expect(service.convert(admin, id, { newCustomerKind: 'person', contactRole: 'purchaser', opportunity: { name: 'Fleet' } })).rejects.toMatchObject({ problem: { status: 422 } });
+    const person = randomUUID();
+    await h.knownCustomer(snapshot(person));
+    await expect(service.convert(admin, id, { customerId: person, newCustomerKind: 'person', contactRole: 'purchaser', opportunity: { name: 'Fleet' } })).rejects.toMatchObject({ problem: { status: 422 } });
+    const result = await service.convert(admin, id, { customerId: orgId, newCustomerKind: 'person', contactRole: 'purchaser', opportunity: { name: 'Fleet' } });
+    expect(result).toMatchObject({ customerId: orgId, contactId: expect.any(String) });
+    const contacts = (await customers.service.app.inject({ method: 'GET', url: `/v1/customers/${orgId}/contacts`, headers: as(admin) })).json().items;
+    expect(contacts).toEqual([expect.objectContaining({ id: result.contactId, buyingRole: 'purchaser' })]);
   });
 });
 

@@ -280,7 +280,6 @@ export function createLeadService(deps: LeadServiceDeps) {
         customer_id: customerId,
         rating,
         rating_rule_id: ruleId,
-        passed_dealer_ids: [],
         accepted_at: null,
         first_contact_at: null,
         closed_at: null,
@@ -307,7 +306,7 @@ export function createLeadService(deps: LeadServiceDeps) {
     }
     await leadRepository.insertLeads(trx, leads);
     await leadRepository.insertTouches(trx, touches);
-    await leadRepository.appendRouting(trx, steps);
+    await leadRepository.insertFirstSteps(trx, steps);
     await router?.flush();
     await outbox.appendMany(trx, SalesLeadEvents.captured, captured);
     await outbox.appendMany(trx, SalesLeadEvents.routed, routed);
@@ -492,7 +491,7 @@ export function createLeadService(deps: LeadServiceDeps) {
      * Lead → customer (the one given, the one the lead is linked to, or a new one created through the
      * customers service once per lead) + opportunity, in one call. Nothing is written here unless all succeed.
      */
-    async convert(principal: Principal, id: string, input: ConvertLead): Promise<{ leadId: string; customerId: string; opportunityId: string }> {
+    async convert(principal: Principal, id: string, input: ConvertLead): Promise<{ leadId: string; customerId: string; opportunityId: string; contactId: string | null }> {
       const opportunities = deps.opportunities;
       if (!opportunities) throw problem(SalesProblems.opportunitiesUnavailable, 'opportunities are not available in this deployment yet; nothing was converted');
       const lead = await visibleLead(db, principal, id);
@@ -506,6 +505,7 @@ export function createLeadService(deps: LeadServiceDeps) {
       } else if (lead.customer_id) {
         customerId = lead.customer_id;
       } else {
+        if (input.contactRole) throw problem(SalesProblems.ruleViolation, "a contact role needs the organisation the lead's person buys for: give its customerId");
         const name = lead.name ?? `Lead ${lead.id}`;
         customerId = await deps.customers.create(
           principal,
@@ -524,6 +524,18 @@ export function createLeadService(deps: LeadServiceDeps) {
           `lead-conversion:${lead.id}`,
         );
       }
+      // The person joins the organisation as a contact (each step once per lead: a retry finds what the first made).
+      let contactId: string | null = null;
+      if (input.contactRole) {
+        const organization = await customerDirectory.find(db, customerId);
+        if (organization?.kind !== 'organization') throw problem(SalesProblems.ruleViolation, `customer ${customerId} is not an organisation: a contact role needs one`);
+        const personId = await deps.customers.create(
+          principal,
+          { kind: 'person', displayName: lead.name ?? `Lead ${lead.id}`, roles: ['prospect'], lifecycleStage: 'prospect', ...(lead.email ? { emails: [lead.email] } : {}), ...(lead.phone ? { phones: [lead.phone] } : {}) },
+          `lead-conversion-person:${lead.id}`,
+        );
+        contactId = await deps.customers.addContact(principal, customerId, { personId, buyingRole: input.contactRole }, `lead-conversion-contact:${lead.id}`);
+      }
       return transition(principal, id, OPEN_LEAD_STATUSES, async (trx, current, at) => {
         const { opportunityId } = await opportunities.createFromLead(trx, {
           leadId: id,
@@ -540,7 +552,7 @@ export function createLeadService(deps: LeadServiceDeps) {
         });
         await leadRepository.update(trx, id, { status: 'converted', customer_id: customerId, opportunity_id: opportunityId, closed_at: at, updated_at: at });
         await outbox.append(trx, SalesLeadEvents.converted, { leadId: id, customerId, opportunityId, ...partyOf(current), convertedAt: at.toISOString() });
-        return { leadId: id, customerId, opportunityId };
+        return { leadId: id, customerId, opportunityId, contactId };
       });
     },
 
