@@ -2,6 +2,7 @@ import { Money$, roundToCurrency, SalesDealEvents, type Principal } from '@crm/d
 import { customerDirectory, decodeCursor, encodeCursor, idempotencyScope, onceForKey, problem, Problems, requestHash, type Outbox, type Runtime } from '@crm/platform';
 import { z } from 'zod';
 import type { CatalogService } from '../catalog/catalog.service';
+import type { OrderCommissionHook } from '../commissions/commission.service';
 import type { CustomerLifecycle } from '../customer-directory/customer-lifecycle';
 import type { SalesDb } from '../db/tables';
 import { inScope, salesScopeOf } from '../ownership/ownership';
@@ -47,10 +48,33 @@ const orderOf = (row: OrderRow, lines: OrderLineRow[], returns: ReturnRow[], ret
   version: row.version,
 });
 
+/** Who a sale (order or quote) is for and who sells it, as the principal may make it (404 for a customer outside its scope). */
+export async function salePartiesOf(executor: SalesDb, principal: Principal, input: { customerId: string; dealerId?: string; ownerSubject?: string }) {
+  const notFound = () => problem(Problems.notFound, `customer ${input.customerId} does not exist`);
+  if (principal.kind !== 'staff' && (input.ownerSubject !== undefined || (input.dealerId !== undefined && !(principal.kind === 'dealer' && input.dealerId === principal.dealerId)))) {
+    throw problem(Problems.unprocessable, 'only staff choose the selling dealer and the owning rep; a dealer sells as itself');
+  }
+  const customerId = await customerDirectory.finalSurvivorOf(executor, input.customerId);
+  const customer = await customerDirectory.find(executor, customerId);
+  if (!customer) throw notFound();
+  if (principal.kind === 'account' && customer.id !== principal.customerId) throw notFound();
+  if (principal.kind === 'dealer' && customer.dealer_id !== principal.dealerId) throw notFound();
+  return {
+    customerId: customer.id,
+    dealerId: principal.kind === 'dealer' ? principal.dealerId : (input.dealerId ?? customer.dealer_id),
+    ownerSubject: principal.kind === 'staff' ? (input.ownerSubject ?? principal.subject) : null,
+  };
+}
+export type SaleParties = Awaited<ReturnType<typeof salePartiesOf>>;
+
 const Cursor = z.object({ at: z.iso.datetime(), id: z.uuid() });
 
 /** Orders: placed directly (priced from the books), cancelled, returned; each an event scoring books. */
-export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox: Outbox; write: <T>(work: (trx: SalesDb) => Promise<T>) => Promise<T>; catalog: CatalogService }) {
+export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox: Outbox; write: <T>(work: (trx: SalesDb) => Promise<T>) => Promise<T>;
+  catalog: CatalogService;
+  /** Commissions accrue and claw back in the order's own transaction. */
+  commissions?: OrderCommissionHook;
+}) {
   const { db, runtime, outbox } = deps;
   const scopeOf = (principal: Principal) => salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(db, subject));
   const load = async (executor: SalesDb, rows: OrderRow[]) => {
@@ -65,31 +89,37 @@ export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox
     return row;
   };
 
-  /** Who the order is for and who sells it, as the principal may place it (404 for a customer outside its scope). */
-  const partiesOf = async (executor: SalesDb, principal: Principal, input: NewOrder) => {
-    const notFound = () => problem(Problems.notFound, `customer ${input.customerId} does not exist`);
-    if (principal.kind !== 'staff' && (input.ownerSubject !== undefined || (input.dealerId !== undefined && !(principal.kind === 'dealer' && input.dealerId === principal.dealerId)))) {
-      throw problem(Problems.unprocessable, 'only staff choose the selling dealer and the owning rep; a dealer sells as itself');
-    }
-    const customerId = await customerDirectory.finalSurvivorOf(executor, input.customerId);
-    const customer = await customerDirectory.find(executor, customerId);
-    if (!customer) throw notFound();
-    if (principal.kind === 'account' && customer.id !== principal.customerId) throw notFound();
-    if (principal.kind === 'dealer' && customer.dealer_id !== principal.dealerId) throw notFound();
-    return {
-      customerId: customer.id,
-      dealerId: principal.kind === 'dealer' ? principal.dealerId : (input.dealerId ?? customer.dealer_id),
-      ownerSubject: principal.kind === 'staff' ? (input.ownerSubject ?? principal.subject) : null,
-    };
+  /** Writes a priced order and its event (in the caller's transaction): a direct order, or one from an accepted quote. */
+  const recordPlaced = async (trx: SalesDb, principal: Principal, id: string, parties: SaleParties, currency: string, lines: OrderLineRow[]): Promise<Order> => {
+    const at = runtime.now();
+    const total = roundToCurrency(lines.reduce((sum, line) => sum.plus(line.amount), new Money$(0)), currency);
+    const row = await orderRepository.insert(
+      trx,
+      { id, customer_id: parties.customerId, dealer_id: parties.dealerId, owner_subject: parties.ownerSubject, currency, status: 'placed', total, placed_at: at, placed_by: `${principal.kind}:${principal.subject}`, cancelled_at: null, cancel_reason: null },
+      lines,
+    );
+    await outbox.append(trx, SalesDealEvents.orderPlaced, {
+      orderId: id,
+      customerId: parties.customerId,
+      dealerId: parties.dealerId,
+      placedAt: at.toISOString(),
+      currency,
+      lines: lines.map((line) => ({ lineId: String(line.line_no), sku: line.sku, category: line.category, quantity: Number(line.quantity), amount: line.amount })),
+      total,
+    });
+    await deps.commissions?.placed(trx, { id, ownerSubject: parties.ownerSubject, dealerId: parties.dealerId, currency, placedAt: at, lines: lines.map((line) => ({ lineNo: line.line_no, category: line.category, amount: line.amount })) });
+    const [order] = await load(trx, [row]);
+    return order!;
   };
 
   return Object.freeze({
+    recordPlaced,
+
     async place(principal: Principal, input: NewOrder, idempotencyKey: string | undefined): Promise<{ order: Order; replayed: boolean }> {
       const stored = await deps.write((trx) =>
         onceForKey(trx, { scope: idempotencyScope('orders.create', principal), key: idempotencyKey, hash: requestHash(input) }, async () => {
-          const parties = await partiesOf(trx, principal, input);
+          const parties = await salePartiesOf(trx, principal, input);
           const id = runtime.newId();
-          const at = runtime.now();
           const lines: OrderLineRow[] = [];
           for (const [index, line] of input.lines.entries()) {
             const { product, price } = await deps.catalog.priceFor(trx, { sku: line.sku, currency: input.currency, quantity: line.quantity, customerId: parties.customerId, dealerId: parties.dealerId ?? undefined });
@@ -111,22 +141,7 @@ export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox
               returned_quantity: '0',
             });
           }
-          const total = roundToCurrency(lines.reduce((sum, line) => sum.plus(line.amount), new Money$(0)), input.currency);
-          const row = await orderRepository.insert(
-            trx,
-            { id, customer_id: parties.customerId, dealer_id: parties.dealerId, owner_subject: parties.ownerSubject, currency: input.currency, status: 'placed', total, placed_at: at, placed_by: `${principal.kind}:${principal.subject}`, cancelled_at: null, cancel_reason: null },
-            lines,
-          );
-          await outbox.append(trx, SalesDealEvents.orderPlaced, {
-            orderId: id,
-            customerId: parties.customerId,
-            dealerId: parties.dealerId,
-            placedAt: at.toISOString(),
-            currency: input.currency,
-            lines: lines.map((line) => ({ lineId: String(line.line_no), sku: line.sku, category: line.category, quantity: Number(line.quantity), amount: line.amount })),
-            total,
-          });
-          const [order] = await load(trx, [row]);
+          const order = await recordPlaced(trx, principal, id, parties, input.currency, lines);
           return { statusCode: 201, body: order };
         }),
       );
@@ -160,6 +175,7 @@ export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox
         const at = runtime.now();
         const row = await orderRepository.cancel(trx, id, at, reason);
         if (row.customer_id) await outbox.append(trx, SalesDealEvents.orderCancelled, { orderId: id, customerId: row.customer_id, dealerId: row.dealer_id, cancelledAt: at.toISOString(), reason: 'cancelled' });
+        await deps.commissions?.cancelled(trx, { orderId: id, cancelledAt: at });
         const [order] = await load(trx, [row]);
         return order!;
       });
@@ -198,6 +214,7 @@ export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox
             }),
           });
         }
+        await deps.commissions?.returned(trx, { orderId: id, returnId, returnedAt: at, lines: returned.map((r) => ({ lineNo: r.line_no, amount: r.amount })) });
         const [order] = await load(trx, [(await orderRepository.find(trx, id))!]);
         return order!;
       });
