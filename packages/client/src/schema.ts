@@ -807,7 +807,7 @@ export interface paths {
         };
         /**
          * The forecast of a month or quarter by owner, team, dealer or product line, against quotas
-         * @description Per group: the weighted amount (Σ amount in the base currency × stage probability) of the open opportunities expected to close in the period, the sums per forecast category, what was won in the period, the quota and the attainment (won ÷ quota). Amounts without a known exchange rate are left out and counted in `unconverted`. With `asOf`, the answer comes from the latest snapshot taken for that day or before. A rep sees its own and its team's opportunities, a manager its teams', a dealer its own (the sums cover only those).
+         * @description Per group: the weighted amount (Σ amount in the base currency × stage probability) of the open opportunities expected to close in the period, the sums per forecast category, what was won in the period, the quota and the attainment (won ÷ quota). Amounts without a known exchange rate are left out and counted in `unconverted`. With `asOf`, the answer comes from the latest snapshot taken for that day or before (its amounts at the rates of that day; quotas and team membership as they are now). A rep sees its own and its team's opportunities, a manager its teams', a dealer its own (the sums cover only those).
          */
         get: operations["getForecast"];
         put?: never;
