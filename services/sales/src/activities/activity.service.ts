@@ -174,6 +174,10 @@ export function createActivityService(deps: {
           rrule,
           updated_at: runtime.now(),
         });
+        const rescheduled = row.due_at?.getTime() !== current.due_at?.getTime() || row.rrule !== current.rrule || row.duration_minutes !== current.duration_minutes;
+        if (rescheduled) {
+          await outbox.append(trx, SalesActivityEvents.activityRescheduled, { activityId: id, dueAt: row.due_at?.toISOString() ?? null, recurring: row.rrule !== null, ownerSubject: row.owner_subject, dealerId: row.dealer_id });
+        }
         return activityOf(row);
       });
     },
@@ -183,6 +187,7 @@ export function createActivityService(deps: {
         const current = await visibleActivity(trx, principal, id, true);
         if (current.status !== 'open') throw problem(SalesProblems.invalidTransition, `activity ${id} is completed: it stays on the record`);
         await activityRepository.remove(trx, id);
+        await outbox.append(trx, SalesActivityEvents.activityDeleted, { activityId: id, deletedAt: runtime.now().toISOString() });
       });
     },
 
