@@ -198,7 +198,14 @@ export function createActivityService(deps: {
         const now = runtime.now();
         const completedAt = input.completedAt ? new Date(input.completedAt) : now;
         if (completedAt > now) throw problem(SalesProblems.ruleViolation, 'completedAt is in the future: complete an activity once it has happened');
+        // A lead converted (or an opportunity linked) since the activity was scheduled has a customer now: its timeline gets it.
+        let customerId = current.customer_id;
+        if (customerId === null && current.target_kind !== 'customer') {
+          const port = current.target_kind === 'lead' ? targets.leads : targets.opportunities;
+          customerId = (await port?.visibleParty(trx, principal, current.target_id))?.customerId ?? null;
+        }
         const row = await activityRepository.update(trx, id, {
+          customer_id: customerId,
           status: 'completed',
           completed_at: completedAt,
           outcome: input.outcome,
