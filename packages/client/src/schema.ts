@@ -180,9 +180,29 @@ export interface paths {
         put?: never;
         /**
          * Book a slot (optionally of a resource, for an activity)
-         * @description A dealer uses only its own calendar, a rep its own, a manager its team's, admin any; any other answers 404. A slot starting in the past is a 422. A slot overlapping another live booking of the same calendar or the same resource is a 409: the database refuses it, so of two concurrent requests for one slot exactly one wins.
+         * @description A dealer uses only its own calendar, a rep its own, a manager its team's, admin any; any other answers 404. A slot starting in the past is a 422. A slot overlapping another live booking of the same calendar or the same resource is a 409: the database refuses it, so of two concurrent requests for one slot exactly one wins. Idempotency-Key makes a retry return the same booking.
          */
         post: operations["book"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calendars/{ownerKey}/bookings/{bookingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A booking
+         * @description A dealer uses only its own calendar, a rep its own, a manager its team's, admin any; any other answers 404.
+         */
+        get: operations["getBooking"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5555,7 +5575,9 @@ export interface operations {
     book: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description Whose calendar: `rep:<subject>` or `dealer:<uuid>` */
                 ownerKey: string;
@@ -5626,6 +5648,88 @@ export interface operations {
             };
             /** @description The request cannot be applied (problem details) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem details) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is not ready (problem details) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBooking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Whose calendar: `rep:<subject>` or `dealer:<uuid>` */
+                ownerKey: string;
+                bookingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Booking"];
+                };
+            };
+            /** @description The request is not valid (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required (problem details) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (problem details) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist (problem details) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
