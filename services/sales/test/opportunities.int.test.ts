@@ -249,6 +249,9 @@ describe('opportunities', () => {
     expect(changed.json()).toMatchObject({ name: 'Patched', amountInBase: { amount: '71.00' }, ownerSubject: wang.subject, version: opp.version + 1 });
     expect(changed.json().contacts).toHaveLength(1);
     expect((await patch({ name: 'Again' })).statusCode).toBe(412);
+    const event = await eventually('changed', async () => eventsOf(SalesOpportunityEvents.opportunityChanged.type, opp.id)[0]);
+    expect(event.data).toMatchObject({ changed: ['name', 'amount', 'ownerSubject', 'contacts'], ownerSubject: wang.subject, amount: { amount: '10.00', currency: 'USD' }, version: opp.version + 1 });
+    expect(eventsOf(SalesOpportunityEvents.opportunityChanged.type, opp.id)).toHaveLength(1);
   });
 
   it("shows a rep its own and its team's, a dealer its own, and answers 404 across scopes", async () => {

@@ -262,7 +262,20 @@ export function createOpportunityService(deps: {
           updated_at: runtime.now(),
         });
         if (changes.contacts) await opportunityRepository.replaceContacts(trx, id, changes.contacts);
-        return reload(trx, id);
+        const changed = await reload(trx, id);
+        await outbox.append(trx, SalesOpportunityEvents.opportunityChanged, {
+          opportunityId: id,
+          customerId: changed.customerId,
+          changed: Object.keys(changes).filter((field) => changes[field as keyof OpportunityChanges] !== undefined),
+          ownerSubject: changed.ownerSubject,
+          dealerId: changed.dealerId,
+          productLine: changed.productLine,
+          amount: changed.amount,
+          expectedCloseDate: changed.expectedCloseDate,
+          version: changed.version,
+          changedAt: changed.updatedAt,
+        });
+        return changed;
       });
     },
 
