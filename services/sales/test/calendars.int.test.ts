@@ -149,6 +149,17 @@ describe('calendars', () => {
     expect(listed.map((b: { id: string }) => b.id)).toEqual([booking.id]);
   });
 
+  it('cancels the bookings of a deleted activity, freeing the slot', async () => {
+    const person = randomUUID();
+    await h.knownCustomer(snapshot(person, { dealerId: dealerA }));
+    const drive = (await inject('POST', '/v1/activities', dealerPrincipal(dealerA), { kind: 'test_drive', target: { kind: 'customer', id: person }, subject: 'Drive' })).json();
+    const slot = { start: '2027-03-04T02:00:00Z', end: '2027-03-04T03:00:00Z', title: 'Drive' };
+    const booking = (await inject('POST', `${dealerCalendar}/bookings`, dealerPrincipal(dealerA), { ...slot, activityId: drive.id })).json();
+    expect((await h.service.app.inject({ method: 'DELETE', url: `/v1/activities/${drive.id}`, headers: as(dealerPrincipal(dealerA)) })).statusCode).toBe(204);
+    await eventually('the cancellation event', async () => h.salesEvents.find((e) => e.type === SalesActivityEvents.bookingCancelled.type && (e.data as { bookingId: string }).bookingId === booking.id));
+    expect((await inject('POST', `${dealerCalendar}/bookings`, dealerPrincipal(dealerA), slot)).statusCode).toBe(201);
+  });
+
   it('erases the bookings of an erased customer\'s activities', async () => {
     const person = randomUUID();
     await h.knownCustomer(snapshot(person, { dealerId: dealerA }));

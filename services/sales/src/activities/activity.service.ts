@@ -1,6 +1,7 @@
 import { SalesActivityEvents, SalesPipelineEvents, type Principal } from '@crm/domain';
 import { customerDirectory, decodeCursor, encodeCursor, idempotencyScope, onceForKey, problem, Problems, requestHash, requireIfMatch, type Outbox, type Runtime } from '@crm/platform';
 import { z } from 'zod';
+import { calendarRepository } from '../calendars/calendar.repository';
 import type { CustomerLifecycle } from '../customer-directory/customer-lifecycle';
 import type { SalesDb } from '../db/tables';
 import { inScope, salesScopeOf, type SalesScope } from '../ownership/ownership';
@@ -186,8 +187,13 @@ export function createActivityService(deps: {
       await deps.write(async (trx) => {
         const current = await visibleActivity(trx, principal, id, true);
         if (current.status !== 'open') throw problem(SalesProblems.invalidTransition, `activity ${id} is completed: it stays on the record`);
+        const at = runtime.now().toISOString();
+        // Its bookings go with it (on delete cascade): their calendars learn the slots are free.
+        for (const booking of await calendarRepository.liveOfActivity(trx, id)) {
+          await outbox.append(trx, SalesActivityEvents.bookingCancelled, { bookingId: booking.id, ownerKey: booking.owner_key, resourceId: booking.resource_id, cancelledAt: at });
+        }
         await activityRepository.remove(trx, id);
-        await outbox.append(trx, SalesActivityEvents.activityDeleted, { activityId: id, deletedAt: runtime.now().toISOString() });
+        await outbox.append(trx, SalesActivityEvents.activityDeleted, { activityId: id, deletedAt: at });
       });
     },
 
