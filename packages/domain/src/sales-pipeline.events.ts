@@ -11,7 +11,7 @@ export const SalesPipelineEvents = {
       activityId: z.uuid(),
       customerId: z.uuid(),
       kind: z.string(),
-      subject: z.string(),
+      subject: z.string().describe("What it was about, as a reference ('lead:<id>', 'opportunity:<id>', 'customer:<id>'): never free text"),
       occurredAt: z.iso.datetime({ offset: true }),
       outcome: z.string().nullable(),
       ownerSubject: z.string().nullable(),

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -85,7 +86,7 @@ function dialectFor(target: DatabaseTarget): { dialect: Dialect; gauge: PoolGaug
       // Same value shapes as the pg parsers above, so services never see which database they run on.
       const keepText = (value: string) => value;
       const parsers = { [pg.types.builtins.INT8]: keepText, [pg.types.builtins.DATE]: keepText };
-      return { dialect: new PGliteDialect(new PGlite(target.dataDir, { extensions: { pg_trgm }, parsers })), gauge: NO_POOL };
+      return { dialect: new PGliteDialect(new PGlite(target.dataDir, { extensions: { pg_trgm, btree_gist }, parsers })), gauge: NO_POOL };
     }
   }
 }

@@ -15,6 +15,7 @@ export * from './migrations';
 export * from './openapi-conventions';
 export * from './ndjson';
 export * from './outbox';
+export * from './periodic-job';
 export * from './personal-data';
 export * from './outbox-lease.migration';
 export * from './platform-tables.migration';

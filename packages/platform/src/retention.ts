@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { withServiceSettings, type BaseConfig } from './config';
 import type { Logger } from './logger';
+import { startPeriodicJob } from './periodic-job';
 import type { Runtime } from './runtime';
 
 /** How long the bookkeeping tables keep rows; every service reads the same settings. */
@@ -51,7 +52,6 @@ export interface RetentionOptions {
   rules: RetentionRule[];
   runtime: Runtime;
   logger: Logger;
-  intervalMs?: number;
 }
 
 export interface RetentionJob {
@@ -75,40 +75,13 @@ async function purge(db: Kysely<any>, schema: string, rule: RetentionRule, cutof
   }
 }
 
-/** The schedule without starting it (tests drive `runOnce` with their clock). */
-export function createRetentionJob(options: RetentionOptions): RetentionJob & { start(): void } {
-  const { db, schema, rules, runtime } = options;
-  const logger = options.logger.child({ component: 'retention', schema });
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-
-  const runOnce = async () => {
-    const now = runtime.now().getTime();
-    const deleted: Record<string, number> = {};
-    for (const rule of rules) deleted[rule.table] = await purge(db, schema, rule, new Date(now - rule.maxAgeMs));
-    if (Object.values(deleted).some((count) => count > 0)) logger.info({ deleted }, 'retention purged old rows');
-    return deleted;
-  };
-  // A failed purge (database away) is logged and tried again on the next tick; it never stops the service.
-  const tick = () => {
-    if (running) return;
-    running = runOnce()
-      .catch((error: unknown) => logger.warn({ err: error }, 'retention purge failed; it runs again on the next tick'))
-      .finally(() => (running = undefined));
-  };
-  return {
-    runOnce,
-    start() {
-      tick();
-      timer = setInterval(tick, options.intervalMs ?? HOUR_MS);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+/** One purge of every rule, by the clock: the rows deleted per table (tests call it with their clock). */
+export async function purgeExpired(options: RetentionOptions): Promise<Record<string, number>> {
+  const now = options.runtime.now().getTime();
+  const deleted: Record<string, number> = {};
+  for (const rule of options.rules) deleted[rule.table] = await purge(options.db, options.schema, rule, new Date(now - rule.maxAgeMs));
+  if (Object.values(deleted).some((count) => count > 0)) options.logger.info({ deleted, schema: options.schema }, 'retention purged old rows');
+  return deleted;
 }
 
 /**
@@ -120,13 +93,13 @@ export function startRetention(
   options: { db: Kysely<any>; schema: string; extraRules?: (settings: RetentionSettings) => RetentionRule[]; env?: NodeJS.ProcessEnv },
 ): RetentionJob {
   const settings = withServiceSettings(context.config, retentionSettingsSchema, options.env);
-  const job = createRetentionJob({
+  const retention: RetentionOptions = {
     db: options.db,
     schema: options.schema,
     rules: [...platformRetentionRules(settings), ...(options.extraRules?.(settings) ?? [])],
     runtime: context.runtime,
     logger: context.logger,
-  });
-  job.start();
-  return job;
+  };
+  const job = startPeriodicJob({ name: 'retention', intervalMs: HOUR_MS, logger: context.logger, run: () => purgeExpired(retention) });
+  return { runOnce: () => purgeExpired(retention), stop: () => job.stop() };
 }

@@ -5,7 +5,7 @@ import { baseConfigSchema, loadConfig } from '../src/config';
 import { openDatabase } from '../src/database';
 import { migrateToLatest } from '../src/migrations';
 import { platformTablesMigration } from '../src/platform-tables.migration';
-import { createRetentionJob, ingestJobRetentionRule, platformRetentionRules, retentionSettingsSchema, startRetention } from '../src/retention';
+import { ingestJobRetentionRule, platformRetentionRules, purgeExpired, retentionSettingsSchema, startRetention } from '../src/retention';
 import { systemRuntime, type Runtime } from '../src/runtime';
 
 const SCHEMA = 'retention_svc';
@@ -73,10 +73,10 @@ describe('retention', () => {
 
   it('purges rows older than each age by the injected clock, and keeps younger ones and running jobs', async () => {
     await seed();
-    const job = createRetentionJob({ db, schema: SCHEMA, rules: [...platformRetentionRules(defaults), ingestJobRetentionRule(defaults)], runtime: clock, logger });
-    expect(await job.runOnce()).toEqual({ idempotency_key: 1, inbox: 1, dead_letter: 1, ingest_job: 1 });
+    const options = { db, schema: SCHEMA, rules: [...platformRetentionRules(defaults), ingestJobRetentionRule(defaults)], runtime: clock, logger };
+    expect(await purgeExpired(options)).toEqual({ idempotency_key: 1, inbox: 1, dead_letter: 1, ingest_job: 1 });
     expect(await left()).toEqual({ idempotency_key: ['fresh'], inbox: ['fresh'], dead_letter: ['fresh'], ingest_job: ['fresh', 'running'] });
-    expect(await job.runOnce()).toEqual({ idempotency_key: 0, inbox: 0, dead_letter: 0, ingest_job: 0 });
+    expect(await purgeExpired(options)).toEqual({ idempotency_key: 0, inbox: 0, dead_letter: 0, ingest_job: 0 });
   });
 
   it('reads its ages from the settings and runs once at start', async () => {
@@ -96,8 +96,8 @@ describe('retention', () => {
   it('deletes in batches when there is much to purge', async () => {
     await sql`insert into retention_svc.inbox (consumer_group, event_id, handled_at)
       select 'g', 'e' || n, ${ago(10 * DAY)}::timestamptz from generate_series(1, 25000) n`.execute(root);
-    const job = createRetentionJob({ db, schema: SCHEMA, rules: platformRetentionRules(defaults), runtime: clock, logger });
-    expect((await job.runOnce()).inbox).toBe(25_000);
+    const options = { db, schema: SCHEMA, rules: platformRetentionRules(defaults), runtime: clock, logger };
+    expect((await purgeExpired(options)).inbox).toBe(25_000);
     expect(await db.selectFrom('inbox').select(db.fn.countAll().as('n')).executeTakeFirst()).toEqual({ n: '0' });
   });
 });

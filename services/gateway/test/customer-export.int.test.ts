@@ -47,7 +47,7 @@ beforeAll(async () => {
   customers = await standIn({ status: 200, body: customerSection });
   scoring = await standIn({ status: 200, body: scoringSection });
   sales = await standIn({ status: 200, body: salesSection });
-  h = await startGateway({ env: { CUSTOMERS_URL: customers.url, SCORING_URL: scoring.url, SALES_URL: sales.url, UPSTREAM_TIMEOUT_MS: '1000' } });
+  h = await startGateway({ env: { CUSTOMERS_URL: customers.url, SCORING_URL: scoring.url, SALES_URL: sales.url, UPSTREAM_TIMEOUT_MS: '5000' } });
 });
 afterAll(async () => {
   await h?.close();
@@ -109,19 +109,23 @@ describe('GET /v1/customers/{id}/export at the gateway', () => {
     } finally {
       await unreachable.close();
     }
+    // The slow upstream answers long after the gateway's timeout; the timeout leaves the fast stand-ins
+    // ample time even on a loaded machine, so only scoring can be the one that times out.
+    const pending = new Set<NodeJS.Timeout>();
     const slow = Fastify();
-    slow.get('/*', async () => new Promise((resolve) => setTimeout(() => resolve({}), 3000)));
+    slow.get('/*', async () => new Promise((resolve) => pending.add(setTimeout(() => resolve({}), 20_000))));
     slow.get('/openapi.json', async () => ({ openapi: '3.1.0', info: { title: 'slow', version: '0' }, paths: {} }));
     await slow.listen({ host: '127.0.0.1', port: 0 });
     const address = slow.server.address();
     const slowGateway = await startGateway({
-      env: { CUSTOMERS_URL: customers.url, SALES_URL: sales.url, SCORING_URL: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, UPSTREAM_TIMEOUT_MS: '300' },
+      env: { CUSTOMERS_URL: customers.url, SALES_URL: sales.url, SCORING_URL: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, UPSTREAM_TIMEOUT_MS: '2500' },
     });
     try {
       const response = await slowGateway.inject({ method: 'GET', url: `/v1/customers/${id}/export`, headers: asAdmin });
       expect(expectProblem(response, 504, 'urn:crm:problem:gateway-timeout')).toMatchObject({ upstream: 'scoring' });
     } finally {
       await slowGateway.close();
+      for (const timer of pending) clearTimeout(timer);
       await slow.close();
     }
   });

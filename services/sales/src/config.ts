@@ -13,6 +13,8 @@ const salesSettingsSchema = z.object({
   SALES_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** How often first-contact SLAs are checked for breaches. */
   SALES_SLA_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** How often the weekly forecast snapshot (Monday 00:00 in SALES_TIME_ZONE) is checked for being due. */
+  SALES_FORECAST_SNAPSHOT_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 export type SalesConfig = BaseConfig & z.infer<typeof salesSettingsSchema>;
 

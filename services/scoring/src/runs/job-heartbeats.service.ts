@@ -1,4 +1,4 @@
-import type { Logger } from '@crm/platform';
+import { startPeriodicJob, type Logger, type PeriodicJob } from '@crm/platform';
 import type { ScoringDb } from '../db/tables';
 import { jobHeartbeatsRepository, type HeartbeatTable } from './job-heartbeats.repository';
 import { rescoreQueueRepository } from './rescore-queue.repository';
@@ -30,8 +30,7 @@ export interface JobHeartbeatOptions {
 
 export function createJobHeartbeats({ db, logger, intervalMs, interruptedAfterMs }: JobHeartbeatOptions): JobHeartbeats {
   const tracked: Record<HeartbeatTable, Set<string>> = { scoring_run: new Set(), ingest_job: new Set() };
-  let timer: NodeJS.Timeout | undefined;
-  let beating: Promise<void> | undefined;
+  let schedule: PeriodicJob | undefined;
 
   async function beat(): Promise<void> {
     for (const table of ['scoring_run', 'ingest_job'] as const) await jobHeartbeatsRepository.beat(db, table, [...tracked[table]]);
@@ -48,20 +47,6 @@ export function createJobHeartbeats({ db, logger, intervalMs, interruptedAfterMs
     }
   }
 
-  const tick = () => {
-    beating ??= (async () => {
-      try {
-        await beat();
-        await interruptAbandoned();
-      } catch (error) {
-        logger.warn({ err: error }, 'job heartbeat failed; trying again');
-      } finally {
-        beating = undefined;
-      }
-    })();
-    return beating;
-  };
-
   return {
     track(table, id) {
       tracked[table].add(id);
@@ -69,15 +54,19 @@ export function createJobHeartbeats({ db, logger, intervalMs, interruptedAfterMs
     },
     interruptAbandoned,
     start() {
-      if (timer) return;
-      void tick();
-      timer = setInterval(() => void tick(), intervalMs);
-      timer.unref();
+      schedule ??= startPeriodicJob({
+        name: 'job heartbeat',
+        intervalMs,
+        logger,
+        run: async () => {
+          await beat();
+          await interruptAbandoned();
+        },
+      });
     },
     async stop() {
-      clearInterval(timer);
-      timer = undefined;
-      await beating;
+      await schedule?.stop();
+      schedule = undefined;
     },
   };
 }

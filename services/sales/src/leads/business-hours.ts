@@ -1,0 +1,102 @@
+/**
+ * Business-hours maths for first-contact SLAs: Monday to Friday, 09:00–18:00 wall-clock time in the
+ * service's zone (public holidays are not modelled). Pure: the zone's offsets come from Intl.
+ */
+const OPEN_HOUR = 9;
+const CLOSE_HOUR = 18;
+const MINUTE = 60_000;
+
+interface LocalTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** 0 Sunday … 6 Saturday */
+  weekday: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+function localTimeOf(instant: Date, timeZone: string): LocalTime {
+  const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(instant).map((p) => [p.type, p.value]));
+  const [year, month, day] = [Number(parts.year), Number(parts.month), Number(parts.day)];
+  return { year, month, day, hour: Number(parts.hour), minute: Number(parts.minute), second: Number(parts.second), weekday: new Date(Date.UTC(year, month - 1, day)).getUTCDay() };
+}
+
+/** The instant at which the zone's clocks show this wall time (two passes settle a DST offset). */
+function instantAt(year: number, month: number, day: number, hour: number, timeZone: string): Date {
+  const wall = Date.UTC(year, month - 1, day, hour);
+  let guess = wall;
+  for (let pass = 0; pass < 2; pass += 1) {
+    const local = localTimeOf(new Date(guess), timeZone);
+    const shown = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
+    guess += wall - shown;
+  }
+  return new Date(guess);
+}
+
+/** The next opening (09:00 of the next weekday) after the local day `local`. */
+function nextOpening(local: LocalTime, timeZone: string): Date {
+  const next = new Date(Date.UTC(local.year, local.month - 1, local.day + 1));
+  return instantAt(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), OPEN_HOUR, timeZone);
+}
+
+/** The instant `hours` business hours after `start` (a start outside business hours counts from the next opening). */
+export function addBusinessHours(start: Date, hours: number, timeZone: string): Date {
+  let remaining = Math.round(hours * 60) * MINUTE;
+  let cursor = start;
+  for (;;) {
+    const local = localTimeOf(cursor, timeZone);
+    if (local.weekday === 0 || local.weekday === 6 || local.hour >= CLOSE_HOUR) {
+      cursor = nextOpening(local, timeZone);
+      continue;
+    }
+    if (local.hour < OPEN_HOUR) {
+      cursor = instantAt(local.year, local.month, local.day, OPEN_HOUR, timeZone);
+      continue;
+    }
+    const closing = instantAt(local.year, local.month, local.day, CLOSE_HOUR, timeZone).getTime();
+    const available = closing - cursor.getTime();
+    if (remaining <= available) return new Date(cursor.getTime() + remaining);
+    remaining -= available;
+    cursor = nextOpening(local, timeZone);
+  }
+}
+
+/** Business time between two instants, in hours (0 when `to` is not after `from`). */
+export function businessHoursBetween(from: Date, to: Date, timeZone: string): number {
+  let total = 0;
+  let cursor = from;
+  while (cursor < to) {
+    const local = localTimeOf(cursor, timeZone);
+    if (local.weekday === 0 || local.weekday === 6 || local.hour >= CLOSE_HOUR) {
+      cursor = nextOpening(local, timeZone);
+      continue;
+    }
+    if (local.hour < OPEN_HOUR) {
+      cursor = instantAt(local.year, local.month, local.day, OPEN_HOUR, timeZone);
+      continue;
+    }
+    const closing = Math.min(instantAt(local.year, local.month, local.day, CLOSE_HOUR, timeZone).getTime(), to.getTime());
+    total += closing - cursor.getTime();
+    cursor = nextOpening(local, timeZone);
+  }
+  return total / (60 * MINUTE);
+}
+
+/** The instant the day `days` after `date` (YYYY-MM-DD) begins in the zone: its local midnight. */
+export function startOfLocalDay(date: string, days: number, timeZone: string): Date {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const target = new Date(Date.UTC(year, month - 1, day + days));
+  return instantAt(target.getUTCFullYear(), target.getUTCMonth() + 1, target.getUTCDate(), 0, timeZone);
+}

@@ -1,0 +1,244 @@
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import type { SalesDb } from '../db/tables';
+import type { SalesScope } from '../ownership/ownership';
+import { inScopeWhere } from '../ownership/ownership.repository';
+import { OPEN_LEAD_STATUSES, type LeadTables } from './lead.tables';
+
+export type LeadRow = Selectable<LeadTables['lead']>;
+export type NewLeadRow = Required<Omit<Insertable<LeadTables['lead']>, 'version'>>;
+export type TouchRow = Selectable<LeadTables['lead_touch']>;
+export type RoutingRow = Selectable<LeadTables['lead_routing']>;
+export type RatingRuleRow = Selectable<LeadTables['lead_rating_rule']>;
+export type AssignmentRuleRow = Selectable<LeadTables['lead_assignment_rule']> & { team_name: string | null };
+
+const OWNERSHIP = { owner: 'lead.owner_subject', dealer: 'lead.dealer_id', customer: 'lead.customer_id' };
+const OPEN = [...OPEN_LEAD_STATUSES];
+/** One JSON parameter for many rows: a fixed-size statement whatever the batch size (no 65,535-parameter limit). */
+const jsonb = (rows: readonly object[]) => sql`${JSON.stringify(rows)}::jsonb`;
+
+export const leadRepository = Object.freeze({
+  // ---- rules -------------------------------------------------------------------------------------
+  async insertRatingRule(db: SalesDb, row: Insertable<LeadTables['lead_rating_rule']>) {
+    return db.insertInto('lead_rating_rule').values(row).returningAll().executeTakeFirstOrThrow();
+  },
+  async findRatingRule(db: SalesDb, id: string, forUpdate = false) {
+    let query = db.selectFrom('lead_rating_rule').selectAll().where('id', '=', id);
+    if (forUpdate) query = query.forUpdate();
+    return query.executeTakeFirst();
+  },
+  async listRatingRules(db: SalesDb, options: { activeOnly?: boolean } = {}) {
+    let query = db.selectFrom('lead_rating_rule').selectAll();
+    if (options.activeOnly) query = query.where('active', '=', true);
+    return query.orderBy('position').orderBy('id').execute();
+  },
+  async updateRatingRule(db: SalesDb, id: string, changes: Updateable<LeadTables['lead_rating_rule']>) {
+    return db.updateTable('lead_rating_rule').set((eb) => ({ ...changes, version: eb('version', '+', 1) })).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  },
+  async deleteRatingRule(db: SalesDb, id: string) {
+    return (await db.deleteFrom('lead_rating_rule').where('id', '=', id).executeTakeFirst()).numDeletedRows > 0n;
+  },
+
+  async insertAssignmentRule(db: SalesDb, row: Insertable<LeadTables['lead_assignment_rule']>) {
+    await db.insertInto('lead_assignment_rule').values(row).execute();
+    return (await leadRepository.findAssignmentRule(db, row.id))!;
+  },
+  async findAssignmentRule(db: SalesDb, id: string, forUpdate = false): Promise<AssignmentRuleRow | undefined> {
+    let query = db
+      .selectFrom('lead_assignment_rule as r')
+      .leftJoin('sales_team as t', 't.id', 'r.team_id')
+      .selectAll('r')
+      .select('t.name as team_name')
+      .where('r.id', '=', id);
+    if (forUpdate) query = query.forUpdate('r');
+    return query.executeTakeFirst();
+  },
+  async listAssignmentRules(db: SalesDb, options: { activeOnly?: boolean } = {}): Promise<AssignmentRuleRow[]> {
+    let query = db.selectFrom('lead_assignment_rule as r').leftJoin('sales_team as t', 't.id', 'r.team_id').selectAll('r').select('t.name as team_name');
+    if (options.activeOnly) query = query.where('r.active', '=', true);
+    return query.orderBy('r.position').orderBy('r.id').execute();
+  },
+  async updateAssignmentRule(db: SalesDb, id: string, changes: Updateable<LeadTables['lead_assignment_rule']>) {
+    await db.updateTable('lead_assignment_rule').set((eb) => ({ ...changes, version: eb('version', '+', 1) })).where('id', '=', id).execute();
+    return (await leadRepository.findAssignmentRule(db, id))!;
+  },
+  async deleteAssignmentRule(db: SalesDb, id: string) {
+    return (await db.deleteFrom('lead_assignment_rule').where('id', '=', id).executeTakeFirst()).numDeletedRows > 0n;
+  },
+  async teamExists(db: SalesDb, id: string) {
+    return (await db.selectFrom('sales_team').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  },
+
+  /**
+   * The reps of these teams with their round-robin state and open leads, locked until the transaction
+   * ends: concurrent batches take turns one after the other instead of handing out the same turn twice.
+   */
+  async repsOf(db: SalesDb, teamIds: readonly string[]) {
+    if (teamIds.length === 0) return [];
+    const { rows } = await sql<{ team_id: string; subject: string; capacity: number | null; last_assigned_at: Date | null; open: string }>`
+      select m.team_id, m.subject, m.capacity, m.last_assigned_at,
+        (select count(*) from sales.lead l where l.owner_subject = m.subject and l.status = any(${OPEN}::text[])) as open
+      from sales.sales_team_member m
+      where m.team_id = any(${[...teamIds]}::uuid[]) and m.role = 'rep'
+      order by m.team_id, m.subject
+      for update of m`.execute(db);
+    return rows.map((row) => ({ ...row, open: Number(row.open) }));
+  },
+
+  /** Advances the round-robin turns of the reps a batch assigned to, in one statement. */
+  async advanceTurns(db: SalesDb, turns: readonly { team_id: string; subject: string; at: string }[]) {
+    if (turns.length === 0) return;
+    await sql`
+      update sales.sales_team_member m set last_assigned_at = t.at
+      from jsonb_to_recordset(${jsonb(turns)}) as t(team_id uuid, subject text, at timestamptz)
+      where m.team_id = t.team_id and m.subject = t.subject`.execute(db);
+  },
+
+  // ---- leads -------------------------------------------------------------------------------------
+  /** Open leads holding one of these e-mails or phones (one query for a whole batch). */
+  async openByContact(db: SalesDb, emails: readonly string[], phones: readonly string[]) {
+    if (emails.length === 0 && phones.length === 0) return [];
+    return db
+      .selectFrom('lead')
+      .select(['id', 'email', 'phone', 'created_at'])
+      .where('status', 'in', OPEN)
+      .where((eb) => eb.or([eb('email', '=', sql<string>`any(${[...emails]}::text[])`), eb('phone', '=', sql<string>`any(${[...phones]}::text[])`)]))
+      .orderBy('created_at')
+      .execute();
+  },
+
+  /** Many leads in one statement. */
+  async insertLeads(db: SalesDb, rows: readonly NewLeadRow[]) {
+    if (rows.length === 0) return;
+    await sql`insert into sales.lead select * from jsonb_populate_recordset(null::sales.lead, ${jsonb(rows.map((row) => ({ ...row, version: 1 })))})`.execute(db);
+  },
+  async insertTouches(db: SalesDb, rows: readonly Insertable<LeadTables['lead_touch']>[]) {
+    if (rows.length === 0) return;
+    await sql`insert into sales.lead_touch select * from jsonb_populate_recordset(null::sales.lead_touch, ${jsonb(rows)})`.execute(db);
+  },
+  /** Routing steps; `seq` follows the lead's last one. */
+  async appendRouting(db: SalesDb, rows: readonly Omit<Insertable<LeadTables['lead_routing']>, 'seq'>[]) {
+    if (rows.length === 0) return;
+    await sql`
+      insert into sales.lead_routing (lead_id, seq, rule_id, rule_name, reason, dealer_id, owner_subject, cause, at)
+      select r.lead_id, coalesce((select max(seq) from sales.lead_routing x where x.lead_id = r.lead_id), 0) + row_number() over (partition by r.lead_id order by r.n),
+        r.rule_id, r.rule_name, r.reason, r.dealer_id, r.owner_subject, r.cause, r.at
+      from jsonb_to_recordset(${jsonb(rows.map((row, n) => ({ ...row, n })))})
+        as r(lead_id uuid, rule_id uuid, rule_name text, reason text, dealer_id uuid, owner_subject text, cause text, at timestamptz, n integer)`.execute(db);
+  },
+  /** Notes what the current placement's dealer or rep did (accepted, rejected, breached, contacted). */
+  async markPlacement(db: SalesDb, leadId: string, outcome: 'accepted_at' | 'rejected_at' | 'breached_at' | 'contacted_at', at: Date) {
+    await sql`
+      update sales.lead_routing set ${sql.ref(outcome)} = coalesce(${sql.ref(outcome)}, ${at}::timestamptz)
+      where lead_id = ${leadId}::uuid and seq = (select max(seq) from sales.lead_routing where lead_id = ${leadId}::uuid)`.execute(db);
+  },
+
+  async find(db: SalesDb, id: string, options: { forUpdate?: boolean } = {}) {
+    let query = db.selectFrom('lead').selectAll().where('id', '=', id);
+    if (options.forUpdate) query = query.forUpdate();
+    return query.executeTakeFirst();
+  },
+  async findMany(db: SalesDb, ids: readonly string[]) {
+    if (ids.length === 0) return [];
+    return db.selectFrom('lead').selectAll().where('id', 'in', [...ids]).execute();
+  },
+  async list(
+    db: SalesDb,
+    scope: SalesScope,
+    filter: { status?: string; rating?: string; dealerId?: string; ownerSubject?: string; channel?: string; createdFrom?: Date; createdTo?: Date; before?: { at: Date; id: string }; limit: number },
+  ) {
+    let query = db.selectFrom('lead').selectAll().where(inScopeWhere(scope, OWNERSHIP));
+    if (filter.status) query = query.where('status', '=', filter.status as LeadRow['status']);
+    if (filter.rating) query = query.where('rating', '=', filter.rating as LeadRow['rating']);
+    if (filter.dealerId) query = query.where('dealer_id', '=', filter.dealerId);
+    if (filter.ownerSubject) query = query.where('owner_subject', '=', filter.ownerSubject);
+    if (filter.channel) query = query.where('channel', '=', filter.channel);
+    if (filter.createdFrom) query = query.where('created_at', '>=', filter.createdFrom);
+    if (filter.createdTo) query = query.where('created_at', '<', filter.createdTo);
+    if (filter.before) query = query.where(sql<boolean>`(created_at, id) < (${filter.before.at}::timestamptz, ${filter.before.id}::uuid)`);
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  },
+  async routingOf(db: SalesDb, leadId: string) {
+    return db.selectFrom('lead_routing').selectAll().where('lead_id', '=', leadId).orderBy('seq').execute();
+  },
+  async touchesOf(db: SalesDb, leadId: string) {
+    return db.selectFrom('lead_touch').selectAll().where('lead_id', '=', leadId).orderBy('at').orderBy('id').execute();
+  },
+  async update(db: SalesDb, id: string, changes: Updateable<LeadTables['lead']>) {
+    return db.updateTable('lead').set((eb) => ({ ...changes, version: eb('version', '+', 1) })).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  },
+  /** First contact, once: the first one recorded wins. Returns the lead when this call recorded it. */
+  async recordFirstContact(db: SalesDb, id: string, at: Date, now: Date) {
+    return db
+      .updateTable('lead')
+      .set((eb) => ({
+        first_contact_at: at,
+        status: sql<LeadRow['status']>`case when status in ('queued', 'assigned', 'accepted') then 'contacted' else status end`,
+        updated_at: now,
+        version: eb('version', '+', 1),
+      }))
+      .where('id', '=', id)
+      .where('first_contact_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+  },
+
+  /** Leads past their first-contact due time, not yet contacted nor flagged; other checkers skip the locked ones. */
+  async dueForBreach(db: SalesDb, now: Date, limit: number) {
+    return db
+      .selectFrom('lead')
+      .selectAll()
+      .where('status', 'in', ['assigned', 'accepted'])
+      .where('first_contact_at', 'is', null)
+      .where('sla_breached_at', 'is', null)
+      .where('sla_due_at', '<=', now)
+      .orderBy('sla_due_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+  },
+
+  // ---- reports -----------------------------------------------------------------------------------
+  async hotLeads(db: SalesDb, scope: SalesScope, filter: { dealerId?: string; createdBefore: Date; limit: number }) {
+    let query = db
+      .selectFrom('lead')
+      .selectAll()
+      .where(inScopeWhere(scope, OWNERSHIP))
+      .where('rating', '=', 'hot')
+      .where('status', 'in', ['assigned', 'accepted', 'contacted'])
+      .where('created_at', '<', filter.createdBefore);
+    if (filter.dealerId) query = query.where('dealer_id', '=', filter.dealerId);
+    return query.orderBy('dealer_id').orderBy('created_at').limit(filter.limit).execute();
+  },
+  /** Per dealer, over the placements made in [from, to): set-based, one statement. */
+  async responseByDealer(db: SalesDb, scope: SalesScope, from: Date, to: Date) {
+    const { rows } = await sql<{ dealer_id: string | null; assigned: string; accepted: string; rejected: string; contacted: string; median_hours: string | null; avg_hours: string | null; breaches: string }>`
+      select r.dealer_id,
+        count(*) as assigned,
+        count(r.accepted_at) as accepted,
+        count(r.rejected_at) as rejected,
+        count(r.contacted_at) as contacted,
+        percentile_cont(0.5) within group (order by extract(epoch from r.contacted_at - r.at) / 3600) filter (where r.contacted_at is not null) as median_hours,
+        avg(extract(epoch from r.contacted_at - r.at) / 3600) filter (where r.contacted_at is not null) as avg_hours,
+        count(r.breached_at) as breaches
+      from sales.lead_routing r
+      where r.at >= ${from}::timestamptz and r.at < ${to}::timestamptz and r.dealer_id is not null
+        and ${inScopeWhere(scope, { owner: 'r.owner_subject', dealer: 'r.dealer_id' })}
+      group by r.dealer_id
+      order by r.dealer_id`.execute(db);
+    return rows;
+  },
+
+  // ---- customer lifecycle ------------------------------------------------------------------------
+  async moveCustomer(db: SalesDb, from: string, to: string) {
+    await db.updateTable('lead').set({ customer_id: to }).where('customer_id', '=', from).execute();
+  },
+  /** The leads about erased people go, with their touches and routing history (cascade). */
+  async deleteOfCustomers(db: SalesDb, ids: readonly string[]) {
+    if (ids.length > 0) await db.deleteFrom('lead').where('customer_id', 'in', [...ids]).execute();
+  },
+  async ofCustomers(db: SalesDb, ids: readonly string[]) {
+    if (ids.length === 0) return [];
+    return db.selectFrom('lead').selectAll().where('customer_id', 'in', [...ids]).orderBy('created_at').execute();
+  },
+});

@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '@crm/domain';
+import { systemRuntime } from '@crm/platform';
+import { eventually } from '@crm/testkit';
+import { sql } from 'kysely';
+import { startCustomers, type Harness as CustomersHarness } from '../../customers/test/harness';
+import { admin, as, dealerPrincipal, erp, rep, startSales, type SalesHarness } from './harness';
+
+/** Lead capture, dedupe, rating, routing and the lifecycle on the real PostgreSQL, Kafka and customers service. */
+let h: SalesHarness;
+let customers: CustomersHarness;
+let now = new Date('2026-12-07T02:00:00Z'); // Monday 10:00 in Shanghai
+const runtime = { now: () => now, newId: () => systemRuntime.newId() };
+const inject = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, principal: Principal, payload?: object | string, headers: Record<string, string> = {}) =>
+  h.service.app.inject({ method, url, headers: as(principal, headers), ...(payload !== undefined ? { payload } : {}) });
+const count = async (table: string) => Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(`sales.${table}`)}`.execute(h.db)).rows[0]!.n);
+const eventsOf = (type: string, leadId: string) => h.salesEvents.filter((e) => e.type === type && (e.data as { leadId: string }).leadId === leadId);
+
+const dealerA = randomUUID();
+const dealerB = randomUUID();
+const dealerC = randomUUID();
+const tag = randomUUID().slice(0, 8);
+const phoneOf = (n: number) => `+8613${String(n).padStart(9, '0')}`;
+let knownCustomerId: string;
+let shanghaiRuleId: string;
+
+beforeAll(async () => {
+  customers = await startCustomers();
+  await customers.service.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = customers.service.app.server.address() as { port: number };
+  h = await startSales({ runtime, env: { CUSTOMERS_URL: `http://127.0.0.1:${address.port}`, SALES_SLA_CHECK_SECONDS: '3600' } });
+  const created = await customers.service.app.inject({ method: 'POST', url: '/v1/customers', headers: as(admin), payload: { kind: 'person', displayName: 'Known Wang', emails: [`known-${tag}@example.com`], phones: [phoneOf(1)] } });
+  expect(created.statusCode).toBe(201);
+  knownCustomerId = created.json().id;
+
+  const rating = [
+    { name: 'Ready buyer', position: 10, rating: 'hot', conditions: { purchaseTimeframes: ['within_1_month'], testDriveRequested: true } },
+    { name: 'Soon', position: 20, rating: 'warm', conditions: { purchaseTimeframes: ['1_3_months'] } },
+  ];
+  for (const rule of rating) expect((await inject('POST', '/v1/lead-rating-rules', admin, rule)).statusCode).toBe(201);
+  const shanghai = await inject('POST', '/v1/lead-assignment-rules', admin, { name: 'Shanghai hot', position: 10, conditions: { provinces: ['Shanghai'], ratings: ['hot'] }, target: 'dealers', dealerIds: [dealerA, dealerB], slaBusinessHours: 2, reassignOnBreach: true });
+  expect(shanghai.statusCode).toBe(201);
+  shanghaiRuleId = shanghai.json().id;
+  expect((await inject('POST', '/v1/lead-assignment-rules', admin, { name: 'Beijing', position: 20, conditions: { provinces: ['Beijing'] }, target: 'dealers', dealerIds: [dealerC], slaBusinessHours: 4 })).statusCode).toBe(201);
+});
+afterAll(async () => {
+  await h?.close();
+  await customers?.close();
+});
+
+const hotLead = (n: number, extra: object = {}) => ({ channel: 'web', name: `Lead ${n}`, email: `lead-${n}-${tag}@Example.com`, phone: phoneOf(100 + n), province: 'Shanghai', city: 'Shanghai', modelOfInterest: 'Passat', purchaseTimeframe: 'within_1_month', testDriveRequested: true, ...extra });
+
+describe('rules', () => {
+  it('refuses inconsistent assignment rules, non-admins and unknown teams, writing nothing', async () => {
+    const before = await count('lead_assignment_rule');
+    expect((await inject('POST', '/v1/lead-assignment-rules', admin, { name: 'x', position: 1, conditions: {}, target: 'dealers' })).statusCode).toBe(400);
+    expect((await inject('POST', '/v1/lead-assignment-rules', admin, { name: 'x', position: 1, conditions: {}, target: 'team', teamId: randomUUID() })).statusCode).toBe(422);
+    expect((await inject('POST', '/v1/lead-assignment-rules', rep('li'), { name: 'x', position: 1, conditions: {}, target: 'queue' })).statusCode).toBe(403);
+    expect((await inject('POST', '/v1/lead-rating-rules', admin, { name: 'x', position: 1, rating: 'hot', conditions: { minBudget: { amount: '1.234', currency: 'CNY' } } })).statusCode).toBe(400);
+    expect(await count('lead_assignment_rule')).toBe(before);
+    const list = await inject('GET', '/v1/lead-assignment-rules', admin);
+    expect(list.json().items.map((r: { name: string }) => r.name)).toEqual(['Shanghai hot', 'Beijing']);
+  });
+});
+
+describe('capture', () => {
+  it('captures a lead once per Idempotency-Key: matched to the known customer, rated, routed with the reason and an SLA', async () => {
+    const body = { channel: 'hotline', name: 'Known Wang', phone: '+86 13 000000001'.replace(/ /g, ''), province: 'Shanghai', purchaseTimeframe: 'within_1_month', testDriveRequested: true };
+    const first = await inject('POST', '/v1/leads', erp, body, { 'idempotency-key': `cap-${tag}` });
+    expect(first.statusCode).toBe(201);
+    const answer = first.json();
+    expect(answer).toMatchObject({ outcome: 'created', rating: 'hot', matchedCustomer: { customerId: knownCustomerId, on: 'phone' }, customerMatch: 'matched', routing: { dealerId: dealerA, queued: false } });
+    expect(answer.lead).toMatchObject({ status: 'assigned', dealerId: dealerA, customerId: knownCustomerId, assignmentRuleId: shanghaiRuleId, slaDueAt: '2026-12-07T04:00:00.000Z' });
+    expect(answer.lead.routing).toEqual([expect.objectContaining({ ruleName: 'Shanghai hot', reason: `province Shanghai, rating hot → dealer ${dealerA}`, dealerId: dealerA })]);
+    const replay = await inject('POST', '/v1/leads', erp, body, { 'idempotency-key': `cap-${tag}` });
+    expect(replay.json().leadId).toBe(answer.leadId);
+    const leadId = answer.leadId as string;
+    await eventually('captured and routed events', async () => (eventsOf('crm.sales.lead.routed.v1', leadId).length > 0 && eventsOf('crm.sales.lead.captured.v1', leadId).length === 1 ? true : undefined));
+    const captured = eventsOf('crm.sales.lead.captured.v1', leadId)[0]!;
+    expect(JSON.stringify(captured.data)).not.toContain('Wang');
+  });
+
+  it('attaches a capture with the e-mail or phone of an open lead as a touch instead of a second lead', async () => {
+    const first = await inject('POST', '/v1/leads', rep('li'), hotLead(1));
+    expect(first.statusCode).toBe(201);
+    const leads = await count('lead');
+    const again = await inject('POST', '/v1/leads', rep('li'), { channel: 'campaign', campaignRef: 'XMAS', phone: phoneOf(101) });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ outcome: 'deduplicated', leadId: first.json().leadId, deduplicated: { leadId: first.json().leadId, on: 'phone' } });
+    expect(await count('lead')).toBe(leads);
+    const lead = (await inject('GET', `/v1/leads/${first.json().leadId}`, admin)).json();
+    expect(lead.email).toBe(`lead-1-${tag}@example.com`);
+    expect(lead.touches).toEqual([expect.objectContaining({ channel: 'campaign', campaignRef: 'XMAS', matchedOn: 'phone' })]);
+  });
+
+  it('takes a JSON batch with per-item results: errors, dedupe within the batch, routing by province, fallback queue', async () => {
+    const before = await count('lead');
+    const response = await inject('POST', '/v1/leads/batch', erp, {
+      items: [
+        hotLead(2),
+        { channel: 'web', email: `lead-2-${tag}@example.com` },
+        { channel: 'fax' },
+        { channel: 'web', name: 'B', province: 'Beijing', purchaseTimeframe: '1_3_months', phone: phoneOf(300) },
+        { channel: 'import', name: 'Nowhere', budget: { amount: '10.001', currency: 'CNY' } },
+        { channel: 'import', name: 'Nowhere', province: 'Tibet' },
+        { channel: 'web', customerId: randomUUID() },
+      ],
+    });
+    expect(response.statusCode).toBe(200);
+    const { results, summary } = response.json();
+    expect(summary).toEqual({ received: 7, created: 3, deduplicated: 1, errors: 3 });
+    expect(results.map((r: { status: string }) => r.status)).toEqual(['created', 'deduplicated', 'error', 'created', 'error', 'created', 'error']);
+    expect(results[1].deduplicated).toEqual({ leadId: results[0].leadId, on: 'email' });
+    expect(results[2].error.status).toBe(400);
+    expect(results[3]).toMatchObject({ rating: 'warm', routing: { dealerId: dealerC } });
+    expect(results[4].error.detail).toContain('CNY allows 2 decimal places');
+    expect(results[5]).toMatchObject({ rating: 'cold', routing: { queued: true, reason: 'no rule matched → fallback queue' } });
+    expect(results[6].error.status).toBe(404);
+    expect(await count('lead')).toBe(before + 3);
+  });
+
+  it('streams an NDJSON batch back line by line, with a bad line as its own error', async () => {
+    const lines = [JSON.stringify(hotLead(10)), '{not json', JSON.stringify(hotLead(11, { province: 'Beijing' }))].join('\n');
+    const response = await h.service.app.inject({ method: 'POST', url: '/v1/leads/batch', headers: as(erp, { 'content-type': 'application/x-ndjson' }), payload: lines });
+    expect(response.statusCode).toBe(200);
+    const answer = response.body.trim().split('\n').map((line) => JSON.parse(line));
+    expect(answer.map((a) => a.status ?? 'summary')).toEqual(['created', 'error', 'created', 'summary']);
+    expect(answer[2].routing.dealerId).toBe(dealerC);
+    expect(answer[3].summary).toEqual({ received: 3, created: 2, deduplicated: 0, errors: 1 });
+  });
+
+  it('keeps a dealer\'s own capture with it and hides other dealers\' leads (404, also on writes)', async () => {
+    const own = await inject('POST', '/v1/leads', dealerPrincipal(dealerB), hotLead(20));
+    expect(own.json().lead).toMatchObject({ dealerId: dealerB, status: 'assigned' });
+    const id = own.json().leadId;
+    for (const [method, url, body] of [['GET', `/v1/leads/${id}`], ['POST', `/v1/leads/${id}/accept`], ['POST', `/v1/leads/${id}/disqualify`, { reasonCode: 'spam' }]] as const) {
+      const foreign = await inject(method, url, dealerPrincipal(dealerA), body);
+      expect(foreign.statusCode).toBe(404);
+    }
+    const listA = (await inject('GET', '/v1/leads?limit=200', dealerPrincipal(dealerA))).json().items;
+    expect(listA.length).toBeGreaterThan(0);
+    expect(listA.every((l: { dealerId: string }) => l.dealerId === dealerA)).toBe(true);
+    expect((await inject('GET', `/v1/leads/${id}`, rep('nobody'))).statusCode).toBe(404);
+  });
+});
+
+describe('lifecycle', () => {
+  it('accepts, refuses invalid transitions (409), records the first contact once, and recomputes the rating on change', async () => {
+    const id = (await inject('POST', '/v1/leads', erp, hotLead(30))).json().leadId;
+    const accepted = await inject('POST', `/v1/leads/${id}/accept`, dealerPrincipal(dealerA));
+    expect(accepted.json()).toMatchObject({ status: 'accepted', acceptedAt: now.toISOString() });
+    expect((await inject('POST', `/v1/leads/${id}/accept`, dealerPrincipal(dealerA))).statusCode).toBe(409);
+    const future = await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), { at: '2030-01-01T00:00:00Z' });
+    expect(future.statusCode).toBe(422);
+    const contacted = await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), {});
+    expect(contacted.json()).toMatchObject({ status: 'contacted', firstContactAt: now.toISOString() });
+    expect((await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), {})).statusCode).toBe(409);
+
+    const current = await inject('GET', `/v1/leads/${id}`, admin);
+    const noIfMatch = await inject('PATCH', `/v1/leads/${id}`, admin, { purchaseTimeframe: '1_3_months' });
+    expect(noIfMatch.statusCode).toBe(428);
+    const patched = await inject('PATCH', `/v1/leads/${id}`, admin, { purchaseTimeframe: '1_3_months' }, { 'if-match': current.headers.etag as string });
+    expect(patched.json()).toMatchObject({ rating: 'warm', purchaseTimeframe: '1_3_months' });
+
+    const disqualified = await inject('POST', `/v1/leads/${id}/disqualify`, admin, { reasonCode: 'bought_elsewhere' });
+    expect(disqualified.json()).toMatchObject({ status: 'disqualified', disqualifyReason: 'bought_elsewhere' });
+    expect((await inject('POST', `/v1/leads/${id}/disqualify`, admin, { reasonCode: 'spam' })).statusCode).toBe(409);
+    await eventually('lifecycle events', async () => (['accepted', 'contacted', 'disqualified'].every((v) => eventsOf(`crm.sales.lead.${v}.v1`, id).length === 1) ? true : undefined));
+  });
+
+  it('reroutes a rejected lead to the next dealer, then to the queue, explaining each step', async () => {
+    const id = (await inject('POST', '/v1/leads', erp, hotLead(40))).json().leadId;
+    expect((await inject('POST', `/v1/leads/${id}/reject`, dealerPrincipal(dealerA), { reasonCode: 'capacity' })).statusCode).toBe(204);
+    expect((await inject('GET', `/v1/leads/${id}`, dealerPrincipal(dealerA))).statusCode).toBe(404);
+    const atB = (await inject('GET', `/v1/leads/${id}`, dealerPrincipal(dealerB))).json();
+    expect(atB).toMatchObject({ dealerId: dealerB, status: 'assigned' });
+    expect((await inject('POST', `/v1/leads/${id}/reject`, dealerPrincipal(dealerB), { reasonCode: 'not_our_territory' })).statusCode).toBe(204);
+    const queued = (await inject('GET', `/v1/leads/${id}`, admin)).json();
+    expect(queued).toMatchObject({ status: 'queued', dealerId: null });
+    expect(queued.routing.map((r: { dealerId: string | null }) => r.dealerId)).toEqual([dealerA, dealerB, null]);
+    expect(queued.routing[2].reason).toContain('every dealer already passed the lead on');
+    expect((await inject('POST', `/v1/leads/${id}/reject`, admin, { reasonCode: 'other' })).statusCode).toBe(409);
+  });
+
+  it('answers 503 for a conversion while opportunities are not wired, writing nothing', async () => {
+    const id = (await inject('POST', '/v1/leads', erp, hotLead(50))).json().leadId;
+    const before = await inject('GET', `/v1/leads/${id}`, admin);
+    const response = await inject('POST', `/v1/leads/${id}/convert`, dealerPrincipal(dealerA), { opportunity: { name: 'Passat for Lead 50' } });
+    expect(response.statusCode).toBe(503);
+    expect(response.json().type).toBe('urn:crm:problem:opportunities-unavailable');
+    expect((await inject('GET', `/v1/leads/${id}`, admin)).json().version).toBe(before.json().version);
+  });
+});
+
+describe('first-contact SLA', () => {
+  it('flags leads past due without contact, reassigns where the rule says so, and reports dealer response', async () => {
+    now = new Date('2026-12-11T09:00:00Z'); // Friday 17:00 in Shanghai
+    const id = (await inject('POST', '/v1/leads', erp, hotLead(60))).json().leadId;
+    const lead = (await inject('GET', `/v1/leads/${id}`, admin)).json();
+    expect(lead.slaDueAt).toBe('2026-12-14T02:00:00.000Z'); // Monday 10:00: one hour Friday, one Monday
+    const { createLeadService } = await import('../src/leads/lead.service');
+    const { createOutbox } = await import('@crm/platform');
+    const db = h.db.withSchema('sales') as never;
+    const checker = createLeadService({ db, runtime, outbox: createOutbox('/crm/sales', runtime), write: (work) => (db as typeof h.db).transaction().execute(work as never), timeZone: 'Asia/Shanghai', customers: { match: async () => [], create: async () => randomUUID() }, opportunities: undefined });
+
+    // Just before its due time only the older leads (due last Monday) are flagged.
+    now = new Date('2026-12-14T01:59:00Z');
+    await checker.checkSlas();
+    expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ dealerId: dealerA, slaBreachedAt: null });
+    now = new Date('2026-12-14T02:01:00Z');
+    const pass = await checker.checkSlas();
+    expect(pass.breached).toBeGreaterThanOrEqual(1);
+    const moved = (await inject('GET', `/v1/leads/${id}`, admin)).json();
+    expect(moved).toMatchObject({ dealerId: dealerB, status: 'assigned', slaDueAt: '2026-12-14T04:01:00.000Z' });
+    expect(moved.routing.at(-1).dealerId).toBe(dealerB);
+    expect((await checker.checkSlas()).breached).toBe(0);
+    await eventually('sla-breached event', async () => eventsOf('crm.sales.lead.sla-breached.v1', id)[0]);
+    expect(eventsOf('crm.sales.lead.sla-breached.v1', id)[0]!.data).toMatchObject({ dealerId: dealerA, reassigned: true });
+
+    now = new Date('2026-12-14T03:01:00Z');
+    await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerB), {});
+    const report = (await inject('GET', `/v1/sales-reports/lead-response?from=2026-12-01T00:00:00Z&to=2026-12-31T00:00:00Z`, admin)).json();
+    const rowB = report.rows.find((r: { dealerId: string }) => r.dealerId === dealerB);
+    expect(rowB).toMatchObject({ contacted: 1, medianHoursToFirstContact: 1 });
+    const rowA = report.rows.find((r: { dealerId: string }) => r.dealerId === dealerA);
+    expect(rowA.slaBreaches).toBeGreaterThanOrEqual(1);
+    expect(rowA.accepted).toBeGreaterThanOrEqual(1);
+    const forDealerB = (await inject('GET', `/v1/sales-reports/lead-response?from=2026-12-01T00:00:00Z&to=2026-12-31T00:00:00Z`, dealerPrincipal(dealerB))).json();
+    expect(forDealerB.rows.every((r: { dealerId: string }) => r.dealerId === dealerB)).toBe(true);
+
+    const hot = (await inject('GET', `/v1/leads/hot?date=2026-12-14`, dealerPrincipal(dealerB))).json();
+    expect(hot.dealers).toHaveLength(1);
+    expect(hot.dealers[0].leads.map((l: { id: string }) => l.id)).toContain(id);
+  });
+});
+
+describe('the customers service down', () => {
+  it('still captures the lead, without the match, and says so', async () => {
+    await customers.service.app.close();
+    const response = await inject('POST', '/v1/leads', erp, hotLead(70, { email: `known-${tag}@example.com` }));
+    expect(response.statusCode).toBe(201);
+    expect(response.json()).toMatchObject({ outcome: 'created', customerMatch: 'unavailable' });
+    expect(response.json().lead.customerId).toBeNull();
+  });
+});
