@@ -2,7 +2,11 @@ import { Topics } from '@crm/domain';
 import { createServiceApp, ndjsonLimitsOf, openServiceStore, startEventConsumer, startRetention, type ServiceContext, type StartedService } from '@crm/platform';
 import { activityRoutes } from './activities/activity.routes';
 import { createActivityService } from './activities/activity.service';
+import { calendarRoutes } from './calendars/calendar.routes';
+import { createCalendarService } from './calendars/calendar.service';
 import type { SalesConfig } from './config';
+import { expenseRoutes } from './expenses/expense.routes';
+import { createExpenseService } from './expenses/expense.service';
 import { catalogRoutes } from './catalog/catalog.routes';
 import { createCatalogService } from './catalog/catalog.service';
 import { customerDirectoryConsumerHandlers } from './customer-directory/customer-directory.consumer';
@@ -81,8 +85,10 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   leadRoutes(app, { leads, rules: createLeadRulesService({ db, runtime, write }), ndjson: ndjsonLimitsOf(config) });
   const slaChecker = startLeadSlaChecker(leads, { intervalSeconds: config.SALES_SLA_CHECK_SECONDS, logger: logger.child({ component: 'lead-sla' }) });
   quoteRoutes(app, quotes);
-  commissionRoutes(app, commissions);
   activityRoutes(app, activities);
+  commissionRoutes(app, commissions);
+  calendarRoutes(app, createCalendarService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE }));
+  expenseRoutes(app, createExpenseService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE }));
   personalDataRoutes(app, createPersonalDataService({ db, features: customerLifecycles }));
   return {
     app,

@@ -91,8 +91,9 @@ describe('activities', () => {
       [{ kind: 'task', target: { kind: 'customer', id: personA }, subject: 's', dueAt: inAnHour(), rrule: 'FREQ=DAILY;BYDAY=XX' }, 400, 'validation'],
       [{ kind: 'task', target: { kind: 'customer', id: personA }, subject: 's', rrule: 'FREQ=DAILY' }, 400, 'validation'],
       [{ kind: 'call', target: { kind: 'customer', id: personA }, subject: 's', dueAt: inAnHour(), rrule: 'FREQ=DAILY' }, 400, 'validation'],
-      [{ kind: 'call', target: { kind: 'lead', id: randomUUID() }, subject: 's' }, 422, 'rule-violation'],
-      [{ kind: 'call', target: { kind: 'opportunity', id: randomUUID() }, subject: 's' }, 422, 'rule-violation'],
+      // A lead or opportunity that does not exist (or is outside the caller's scope) is a 404, as everywhere.
+      [{ kind: 'call', target: { kind: 'lead', id: randomUUID() }, subject: 's' }, 404, 'not-found'],
+      [{ kind: 'call', target: { kind: 'opportunity', id: randomUUID() }, subject: 's' }, 404, 'not-found'],
       [{ kind: 'call', target: { kind: 'customer', id: personA }, subject: 's', ownerSubject: zhao.subject }, 422, 'unprocessable'],
     ];
     for (const [payload, status, type] of cases) {
@@ -118,9 +119,12 @@ describe('activities', () => {
     expect(moved.statusCode).toBe(200);
     expect(moved.json()).toMatchObject({ subject: 'Meet again', dueAt: new Date(dueAt).toISOString(), version: 2 });
     expect(moved.headers.etag).toBe('"2"');
+    const rescheduled = await eventually('the rescheduled event', async () => h.salesEvents.find((e) => e.type === SalesActivityEvents.activityRescheduled.type && (e.data as { activityId: string }).activityId === activity.id));
+    expect(rescheduled.data).toMatchObject({ dueAt: new Date(dueAt).toISOString(), recurring: false });
     expect((await inject('PATCH', `/v1/activities/${activity.id}`, li, { rrule: 'FREQ=DAILY' }, { 'if-match': '"2"' })).statusCode).toBe(422);
     expect((await inject('DELETE', `/v1/activities/${activity.id}`, li)).statusCode).toBe(204);
     expect((await inject('GET', `/v1/activities/${activity.id}`, li)).statusCode).toBe(404);
+    await eventually('the deleted event', async () => h.salesEvents.find((e) => e.type === SalesActivityEvents.activityDeleted.type && (e.data as { activityId: string }).activityId === activity.id));
   });
 
   it('lists the occurrences of a recurring task in a window, next to one-off activities', async () => {

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@crm/domain';
-import { systemRuntime } from '@crm/platform';
+import { createOutbox, systemRuntime } from '@crm/platform';
 import { eventually } from '@crm/testkit';
 import { sql } from 'kysely';
 import { startCustomers, type Harness as CustomersHarness } from '../../customers/test/harness';
-import { admin, as, dealerPrincipal, erp, rep, startSales, type SalesHarness } from './harness';
+import type { SalesDb } from '../src/db/tables';
+import type { CustomersClient } from '../src/leads/customers.client';
+import { createCustomersClient } from '../src/leads/customers.client';
+import { createLeadService } from '../src/leads/lead.service';
+import type { OpportunityCreator } from '../src/leads/opportunity-creator';
+import { admin, as, dealerPrincipal, erp, rep, SECRET, snapshot, startSales, type SalesHarness } from './harness';
 
 /** Lead capture, dedupe, rating, routing and the lifecycle on the real PostgreSQL, Kafka and customers service. */
 let h: SalesHarness;
@@ -16,19 +21,38 @@ const inject = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, princi
 const count = async (table: string) => Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(`sales.${table}`)}`.execute(h.db)).rows[0]!.n);
 const eventsOf = (type: string, leadId: string) => h.salesEvents.filter((e) => e.type === type && (e.data as { leadId: string }).leadId === leadId);
 
+/**
+ * The lead service on the harness's database (the one the app serves), for what HTTP does not reach:
+ * the SLA check with the injected clock, and conversion with an opportunities port.
+ */
+const leadServiceOnTheSameDatabase = (overrides: { customers?: CustomersClient; opportunities?: OpportunityCreator } = {}) => {
+  const db = h.db.withSchema('sales') as unknown as SalesDb;
+  return createLeadService({
+    db,
+    runtime,
+    outbox: createOutbox('/crm/sales', runtime),
+    write: (work) => db.transaction().execute(work),
+    timeZone: 'Asia/Shanghai',
+    customers: overrides.customers ?? { match: async () => [], create: async () => randomUUID(), addContact: async () => randomUUID() },
+    opportunities: overrides.opportunities,
+  });
+};
+
 const dealerA = randomUUID();
 const dealerB = randomUUID();
 const dealerC = randomUUID();
 const tag = randomUUID().slice(0, 8);
 const phoneOf = (n: number) => `+8613${String(n).padStart(9, '0')}`;
 let knownCustomerId: string;
+let customersUrl: string;
 let shanghaiRuleId: string;
 
 beforeAll(async () => {
   customers = await startCustomers();
   await customers.service.app.listen({ port: 0, host: '127.0.0.1' });
   const address = customers.service.app.server.address() as { port: number };
-  h = await startSales({ runtime, env: { CUSTOMERS_URL: `http://127.0.0.1:${address.port}`, SALES_SLA_CHECK_SECONDS: '3600' } });
+  customersUrl = `http://127.0.0.1:${address.port}`;
+  h = await startSales({ runtime, env: { CUSTOMERS_URL: customersUrl, SALES_SLA_CHECK_SECONDS: '3600' } });
   const created = await customers.service.app.inject({ method: 'POST', url: '/v1/customers', headers: as(admin), payload: { kind: 'person', displayName: 'Known Wang', emails: [`known-${tag}@example.com`], phones: [phoneOf(1)] } });
   expect(created.statusCode).toBe(201);
   knownCustomerId = created.json().id;
@@ -129,6 +153,20 @@ describe('capture', () => {
     expect(answer[3].summary).toEqual({ received: 3, created: 2, deduplicated: 0, errors: 1 });
   });
 
+  it('streams an NDJSON batch longer than a chunk, deduplicating across chunks, and refuses a JSON batch over 5,000 items', async () => {
+    const before = await count('lead');
+    // 2,500 lines: three chunks; line 1,500 repeats the e-mail of line 10 (an earlier chunk).
+    const lines = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ channel: 'import', name: `Bulk ${i}`, email: `bulk-${i === 1500 ? 10 : i}-${tag}@example.com`, province: 'Beijing' }));
+    const response = await h.service.app.inject({ method: 'POST', url: '/v1/leads/batch', headers: as(erp, { 'content-type': 'application/x-ndjson' }), payload: lines.join('\n') });
+    const answer = response.body.trim().split('\n').map((line) => JSON.parse(line));
+    expect(answer.at(-1).summary).toEqual({ received: 2500, created: 2499, deduplicated: 1, errors: 0 });
+    expect(answer.find((a) => a.index === 1500)).toMatchObject({ status: 'deduplicated', deduplicated: { leadId: answer.find((a) => a.index === 10).leadId, on: 'email' } });
+    expect(await count('lead')).toBe(before + 2499);
+    const tooMany = await inject('POST', '/v1/leads/batch', erp, { items: Array.from({ length: 5001 }, () => ({ channel: 'web' })) });
+    expect(tooMany.statusCode).toBe(400);
+    expect(await count('lead')).toBe(before + 2499);
+  });
+
   it('keeps a dealer\'s own capture with it and hides other dealers\' leads (404, also on writes)', async () => {
     const own = await inject('POST', '/v1/leads', dealerPrincipal(dealerB), hotLead(20));
     expect(own.json().lead).toMatchObject({ dealerId: dealerB, status: 'assigned' });
@@ -152,6 +190,9 @@ describe('lifecycle', () => {
     expect((await inject('POST', `/v1/leads/${id}/accept`, dealerPrincipal(dealerA))).statusCode).toBe(409);
     const future = await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), { at: '2030-01-01T00:00:00Z' });
     expect(future.statusCode).toBe(422);
+    const badReason = await inject('POST', `/v1/leads/${id}/disqualify`, dealerPrincipal(dealerA), { reasonCode: 'because' });
+    expect(badReason.statusCode).toBe(400);
+    expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ status: 'accepted', firstContactAt: null, disqualifyReason: null, version: accepted.json().version });
     const contacted = await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), {});
     expect(contacted.json()).toMatchObject({ status: 'contacted', firstContactAt: now.toISOString() });
     expect((await inject('POST', `/v1/leads/${id}/contact`, dealerPrincipal(dealerA), {})).statusCode).toBe(409);
@@ -181,14 +222,58 @@ describe('lifecycle', () => {
     expect(queued.routing[2].reason).toContain('every dealer already passed the lead on');
     expect((await inject('POST', `/v1/leads/${id}/reject`, admin, { reasonCode: 'other' })).statusCode).toBe(409);
   });
+});
 
-  it('answers 503 for a conversion while opportunities are not wired, writing nothing', async () => {
-    const id = (await inject('POST', '/v1/leads', erp, hotLead(50))).json().leadId;
-    const before = await inject('GET', `/v1/leads/${id}`, admin);
-    const response = await inject('POST', `/v1/leads/${id}/convert`, dealerPrincipal(dealerA), { opportunity: { name: 'Passat for Lead 50' } });
-    expect(response.statusCode).toBe(503);
-    expect(response.json().type).toBe('urn:crm:problem:opportunities-unavailable');
-    expect((await inject('GET', `/v1/leads/${id}`, admin)).json().version).toBe(before.json().version);
+describe('conversion', () => {
+  it('creates the customer once through the customers service even when retried, and the opportunity through the port', async () => {
+    const dealer = await customers.service.app.inject({ method: 'POST', url: '/v1/dealers', headers: as(admin), payload: { code: `D-${tag}`, name: 'Pudong Motors' } });
+    expect(dealer.statusCode).toBe(201);
+    const dealerId = dealer.json().id as string;
+    const email = `convert-${tag}@example.com`;
+    const id = (await inject('POST', '/v1/leads', dealerPrincipal(dealerId), hotLead(80, { name: 'Zhou Min', email, productLine: 'sedan' }))).json().leadId as string;
+    let failOnce = true;
+    const made: Parameters<OpportunityCreator['createFromLead']>[1][] = [];
+    const service = leadServiceOnTheSameDatabase({
+      customers: createCustomersClient({ baseUrl: customersUrl, internalSecret: SECRET, timeoutMs: 5000 }),
+      opportunities: {
+        createFromLead: async (_trx, lead) => {
+          if (failOnce) {
+            failOnce = false;
+            throw new Error('opportunity store down');
+          }
+          made.push(lead);
+          return { opportunityId: randomUUID() };
+        },
+      },
+    });
+    const request = { newCustomerKind: 'person' as const, opportunity: { name: 'Passat for Zhou', amount: { amount: '210000.00', currency: 'CNY' } } };
+    await expect(service.convert(dealerPrincipal(dealerId), id, request)).rejects.toThrow('opportunity store down');
+    expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ status: 'assigned', customerId: null, opportunityId: null });
+
+    const result = await service.convert(dealerPrincipal(dealerId), id, request);
+    const found = await customers.service.app.inject({ method: 'GET', url: `/v1/customers?email=${encodeURIComponent(email)}`, headers: as(admin) });
+    expect(found.json().items.map((c: { id: string }) => c.id)).toEqual([result.customerId]);
+    expect(found.json().items[0]).toMatchObject({ displayName: 'Zhou Min', dealerId });
+    expect(made).toEqual([expect.objectContaining({ leadId: id, customerId: result.customerId, dealerId, channel: 'web', name: 'Passat for Zhou', productLine: 'sedan', amount: { amount: '210000.00', currency: 'CNY' }, by: `dealer:dealer-${dealerId}` })]);
+    expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ status: 'converted', customerId: result.customerId, opportunityId: result.opportunityId });
+    await expect(service.convert(dealerPrincipal(dealerId), id, request)).rejects.toMatchObject({ problem: { status: 409 } });
+    await eventually('converted event', async () => eventsOf('crm.sales.lead.converted.v1', id)[0]);
+  });
+
+  it("makes the lead's person a contact of the organisation it buys for, with the buying role", async () => {
+    const org = await customers.service.app.inject({ method: 'POST', url: '/v1/customers', headers: as(admin), payload: { kind: 'organization', displayName: `Fleet ${tag}`, organizationName: `Fleet ${tag}` } });
+    const orgId = org.json().id as string;
+    await h.knownCustomer(snapshot(orgId, { kind: 'organization' }));
+    const id = (await inject('POST', '/v1/leads', erp, hotLead(90, { name: 'Fleet Buyer', email: `buyer-${tag}@example.com`, province: 'Nowhere' }))).json().leadId as string;
+    const service = leadServiceOnTheSameDatabase({ customers: createCustomersClient({ baseUrl: customersUrl, internalSecret: SECRET, timeoutMs: 5000 }), opportunities: { createFromLead: async () => ({ opportunityId: randomUUID() }) } });
+    await expect(service.convert(admin, id, { newCustomerKind: 'person', contactRole: 'purchaser', opportunity: { name: 'Fleet' } })).rejects.toMatchObject({ problem: { status: 422 } });
+    const person = randomUUID();
+    await h.knownCustomer(snapshot(person));
+    await expect(service.convert(admin, id, { customerId: person, newCustomerKind: 'person', contactRole: 'purchaser', opportunity: { name: 'Fleet' } })).rejects.toMatchObject({ problem: { status: 422 } });
+    const result = await service.convert(admin, id, { customerId: orgId, newCustomerKind: 'person', contactRole: 'purchaser', opportunity: { name: 'Fleet' } });
+    expect(result).toMatchObject({ customerId: orgId, contactId: expect.any(String) });
+    const contacts = (await customers.service.app.inject({ method: 'GET', url: `/v1/customers/${orgId}/contacts`, headers: as(admin) })).json().items;
+    expect(contacts).toEqual([expect.objectContaining({ id: result.contactId, buyingRole: 'purchaser' })]);
   });
 });
 
@@ -198,10 +283,7 @@ describe('first-contact SLA', () => {
     const id = (await inject('POST', '/v1/leads', erp, hotLead(60))).json().leadId;
     const lead = (await inject('GET', `/v1/leads/${id}`, admin)).json();
     expect(lead.slaDueAt).toBe('2026-12-14T02:00:00.000Z'); // Monday 10:00: one hour Friday, one Monday
-    const { createLeadService } = await import('../src/leads/lead.service');
-    const { createOutbox } = await import('@crm/platform');
-    const db = h.db.withSchema('sales') as never;
-    const checker = createLeadService({ db, runtime, outbox: createOutbox('/crm/sales', runtime), write: (work) => (db as typeof h.db).transaction().execute(work as never), timeZone: 'Asia/Shanghai', customers: { match: async () => [], create: async () => randomUUID() }, opportunities: undefined });
+    const checker = leadServiceOnTheSameDatabase();
 
     // Just before its due time only the older leads (due last Monday) are flagged.
     now = new Date('2026-12-14T01:59:00Z');

@@ -42,7 +42,7 @@ describe('the export through the gateway', () => {
     expect(customer.customer).toMatchObject({ id: person.id, givenName: 'Ilse', familyName: 'Export' });
     expect(customer.consentHistory).toEqual([expect.objectContaining({ channel: 'sms', granted: true })]);
     expect(Object.keys(services).sort()).toEqual(['sales', 'scoring']);
-    expect(services.sales).toEqual({ customerId: person.id, sections: { orders: [] } });
+    expect(services.sales).toEqual({ customerId: person.id, sections: { orders: [], leads: [], opportunities: [], quotes: [], activities: [] } });
     const scoring = services.scoring;
     expect(scoring.profile).toMatchObject({ dealerId: dealerA.id, kind: 'person' });
     expect(scoring.externalIds).toEqual([{ system: 'erp', id: 'EXP-1' }]);

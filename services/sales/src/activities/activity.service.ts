@@ -174,6 +174,10 @@ export function createActivityService(deps: {
           rrule,
           updated_at: runtime.now(),
         });
+        const rescheduled = row.due_at?.getTime() !== current.due_at?.getTime() || row.rrule !== current.rrule || row.duration_minutes !== current.duration_minutes;
+        if (rescheduled) {
+          await outbox.append(trx, SalesActivityEvents.activityRescheduled, { activityId: id, dueAt: row.due_at?.toISOString() ?? null, recurring: row.rrule !== null, ownerSubject: row.owner_subject, dealerId: row.dealer_id });
+        }
         return activityOf(row);
       });
     },
@@ -183,6 +187,7 @@ export function createActivityService(deps: {
         const current = await visibleActivity(trx, principal, id, true);
         if (current.status !== 'open') throw problem(SalesProblems.invalidTransition, `activity ${id} is completed: it stays on the record`);
         await activityRepository.remove(trx, id);
+        await outbox.append(trx, SalesActivityEvents.activityDeleted, { activityId: id, deletedAt: runtime.now().toISOString() });
       });
     },
 
@@ -193,7 +198,14 @@ export function createActivityService(deps: {
         const now = runtime.now();
         const completedAt = input.completedAt ? new Date(input.completedAt) : now;
         if (completedAt > now) throw problem(SalesProblems.ruleViolation, 'completedAt is in the future: complete an activity once it has happened');
+        // A lead converted (or an opportunity linked) since the activity was scheduled has a customer now: its timeline gets it.
+        let customerId = current.customer_id;
+        if (customerId === null && current.target_kind !== 'customer') {
+          const port = current.target_kind === 'lead' ? targets.leads : targets.opportunities;
+          customerId = (await port?.visibleParty(trx, principal, current.target_id))?.customerId ?? null;
+        }
         const row = await activityRepository.update(trx, id, {
+          customer_id: customerId,
           status: 'completed',
           completed_at: completedAt,
           outcome: input.outcome,

@@ -7,10 +7,10 @@ import type { OrderTables } from '../orders/order.tables';
 import type { PipelineFeatureTables } from '../opportunities/opportunity.tables';
 import type { LeadTables } from '../leads/lead.tables';
 import type { QuoteTables } from '../quotes/quote.tables';
-import type { CommissionTables } from '../commissions/commission.tables';
 import type { ActivityTables } from '../activities/activity.tables';
 import type { CalendarTables } from '../calendars/calendar.tables';
 import type { ExpenseTables } from '../expenses/expense.tables';
+import type { CommissionTables } from '../commissions/commission.tables';
 
 /** The sales schema: each feature declares its tables in its `*.tables.ts`; this joins them. */
 export type SalesDatabase = CustomerDirectoryTables &

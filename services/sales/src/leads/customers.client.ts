@@ -15,6 +15,8 @@ export interface CustomersClient {
   match(principal: Principal, items: readonly { email?: string; phone?: string }[]): Promise<(CustomerMatch | null)[] | 'unavailable'>;
   /** Creates a customer once per key (a retry answers the same one); its id. */
   create(principal: Principal, customer: object, idempotencyKey: string): Promise<string>;
+  /** Links a person to an organisation with a buying role, once per key; the contact's id. */
+  addContact(principal: Principal, organizationId: string, contact: { personId: string; buyingRole: string }, idempotencyKey: string): Promise<string>;
 }
 
 /** The customers service caps one matches call at this many items. */
@@ -49,6 +51,20 @@ export function createCustomersClient(options: { baseUrl: string; internalSecret
     return found;
   };
 
+  /** POSTs a creation with an Idempotency-Key; its id, or the problem sales answers with. */
+  const createOnce = async (principal: Principal, path: string, body: object, idempotencyKey: string, what: string): Promise<string> => {
+    let response: Response;
+    try {
+      response = await call(principal, path, body, { 'idempotency-key': idempotencyKey });
+    } catch {
+      throw problem(SalesProblems.customersUnavailable, 'the customers service did not answer; nothing was converted, try again');
+    }
+    const answer = (await response.json().catch(() => ({}))) as { id?: string; detail?: string };
+    if ((response.status === 201 || response.status === 200) && answer.id) return answer.id;
+    if (response.status >= 400 && response.status < 500) throw problem(SalesProblems.ruleViolation, `the customers service refused ${what}: ${answer.detail ?? response.status}`);
+    throw problem(SalesProblems.customersUnavailable, `the customers service answered ${response.status}; nothing was converted, try again`);
+  };
+
   return {
     async match(principal, items) {
       if (items.length === 0) return [];
@@ -62,17 +78,8 @@ export function createCustomersClient(options: { baseUrl: string; internalSecret
       }
     },
 
-    async create(principal, customer, idempotencyKey) {
-      let response: Response;
-      try {
-        response = await call(principal, '/v1/customers', customer, { 'idempotency-key': idempotencyKey });
-      } catch {
-        throw problem(SalesProblems.customersUnavailable, 'the customers service did not answer; nothing was converted, try again');
-      }
-      const answer = (await response.json().catch(() => ({}))) as { id?: string; detail?: string };
-      if ((response.status === 201 || response.status === 200) && answer.id) return answer.id;
-      if (response.status >= 400 && response.status < 500) throw problem(SalesProblems.ruleViolation, `the customers service refused the new customer: ${answer.detail ?? response.status}`);
-      throw problem(SalesProblems.customersUnavailable, `the customers service answered ${response.status}; nothing was converted, try again`);
-    },
+    create: (principal, customer, idempotencyKey) => createOnce(principal, '/v1/customers', customer, idempotencyKey, 'the new customer'),
+    addContact: (principal, organizationId, contact, idempotencyKey) =>
+      createOnce(principal, `/v1/customers/${encodeURIComponent(organizationId)}/contacts`, contact, idempotencyKey, 'the contact'),
   };
 }

@@ -57,7 +57,8 @@ export interface RoutingDecision {
   reason: string;
 }
 
-const sameText = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
+// Case-insensitive; not localeCompare with options, which builds a collator per call (slow in bulk).
+const sameText = (a: string, b: string) => a === b || a.toLowerCase() === b.toLowerCase();
 const holds = (value: string | null, list: readonly string[] | undefined) => list === undefined || (value !== null && list.some((item) => sameText(item, value)));
 
 /** The matched conditions, as the reason names them: "province Shanghai, rating hot". */

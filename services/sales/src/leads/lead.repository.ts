@@ -5,7 +5,7 @@ import { inScopeWhere } from '../ownership/ownership.repository';
 import { OPEN_LEAD_STATUSES, type LeadTables } from './lead.tables';
 
 export type LeadRow = Selectable<LeadTables['lead']>;
-export type NewLeadRow = Required<Omit<Insertable<LeadTables['lead']>, 'version'>>;
+export type NewLeadRow = Required<Omit<Insertable<LeadTables['lead']>, 'version' | 'passed_dealer_ids'>>;
 export type TouchRow = Selectable<LeadTables['lead_touch']>;
 export type RoutingRow = Selectable<LeadTables['lead_routing']>;
 export type RatingRuleRow = Selectable<LeadTables['lead_rating_rule']>;
@@ -15,6 +15,32 @@ const OWNERSHIP = { owner: 'lead.owner_subject', dealer: 'lead.dealer_id', custo
 const OPEN = [...OPEN_LEAD_STATUSES];
 /** One JSON parameter for many rows: a fixed-size statement whatever the batch size (no 65,535-parameter limit). */
 const jsonb = (rows: readonly object[]) => sql`${JSON.stringify(rows)}::jsonb`;
+const asText = (value: unknown): string | null => {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'string' ? value : JSON.stringify(value);
+};
+
+/**
+ * Many rows in one statement, one array parameter per column unnested: as cheap to bind as it gets
+ * (a large JSON parameter costs more to parse than the insert itself) and no limit on the row count.
+ */
+async function insertUnnested(db: SalesDb, table: string, columns: Record<string, string>, rows: readonly Record<string, unknown>[]) {
+  if (rows.length === 0) return;
+  const names = Object.keys(columns);
+  const arrays = names.map((name) => sql`${rows.map((row) => asText(row[name]))}::${sql.raw(columns[name]!)}[]`);
+  await sql`insert into ${sql.raw(`sales.${table}`)} (${sql.join(names.map((name) => sql.ref(name)))}) select * from unnest(${sql.join(arrays)})`.execute(db);
+}
+
+const LEAD_COLUMNS: Record<string, string> = {
+  id: 'uuid', status: 'text', channel: 'text', source: 'text', campaign_ref: 'text', name: 'text', email: 'text', phone: 'text', province: 'text', city: 'text',
+  product_line: 'text', model_of_interest: 'text', purchase_timeframe: 'text', budget_amount: 'numeric', budget_currency: 'text', test_drive_requested: 'boolean',
+  notes: 'text', customer_id: 'uuid', rating: 'text', rating_rule_id: 'uuid', dealer_id: 'uuid', owner_subject: 'text', assignment_rule_id: 'uuid',
+  assigned_at: 'timestamptz', sla_due_at: 'timestamptz', sla_breached_at: 'timestamptz', accepted_at: 'timestamptz', first_contact_at: 'timestamptz',
+  closed_at: 'timestamptz', disqualify_reason: 'text', opportunity_id: 'uuid', captured_by: 'text', created_at: 'timestamptz', updated_at: 'timestamptz',
+};
+const TOUCH_COLUMNS: Record<string, string> = { id: 'uuid', lead_id: 'uuid', channel: 'text', source: 'text', campaign_ref: 'text', matched_on: 'text', notes: 'text', at: 'timestamptz', by: 'text' };
+const FIRST_STEP_COLUMNS: Record<string, string> = { lead_id: 'uuid', seq: 'integer', rule_id: 'uuid', rule_name: 'text', reason: 'text', dealer_id: 'uuid', owner_subject: 'text', cause: 'text', at: 'timestamptz' };
 
 export const leadRepository = Object.freeze({
   // ---- rules -------------------------------------------------------------------------------------
@@ -94,6 +120,18 @@ export const leadRepository = Object.freeze({
   },
 
   // ---- leads -------------------------------------------------------------------------------------
+  /**
+   * Serialises captures of the same e-mails and phones until the transaction ends, so two concurrent
+   * captures of one person cannot both miss each other and make two leads. The values are hashed into
+   * 256 buckets (a bounded number of locks whatever the batch size), taken in order (no deadlock).
+   */
+  async lockContacts(db: SalesDb, values: readonly string[]) {
+    if (values.length === 0) return;
+    await sql`
+      select pg_advisory_xact_lock(hashtextextended('sales.lead-contact', b.bucket))
+      from (select distinct (hashtextextended(v, 0) & 255) as bucket from unnest(${[...values]}::text[]) as v order by 1) as b`.execute(db);
+  },
+
   /** Open leads holding one of these e-mails or phones (one query for a whole batch). */
   async openByContact(db: SalesDb, emails: readonly string[], phones: readonly string[]) {
     if (emails.length === 0 && phones.length === 0) return [];
@@ -106,16 +144,18 @@ export const leadRepository = Object.freeze({
       .execute();
   },
 
-  /** Many leads in one statement. */
+  /** Many new leads in one statement (nothing passed over yet, version 1). */
   async insertLeads(db: SalesDb, rows: readonly NewLeadRow[]) {
-    if (rows.length === 0) return;
-    await sql`insert into sales.lead select * from jsonb_populate_recordset(null::sales.lead, ${jsonb(rows.map((row) => ({ ...row, version: 1 })))})`.execute(db);
+    await insertUnnested(db, 'lead', LEAD_COLUMNS, rows);
   },
   async insertTouches(db: SalesDb, rows: readonly Insertable<LeadTables['lead_touch']>[]) {
-    if (rows.length === 0) return;
-    await sql`insert into sales.lead_touch select * from jsonb_populate_recordset(null::sales.lead_touch, ${jsonb(rows)})`.execute(db);
+    await insertUnnested(db, 'lead_touch', TOUCH_COLUMNS, rows);
   },
-  /** Routing steps; `seq` follows the lead's last one. */
+  /** The first routing step of many new leads, in one statement. */
+  async insertFirstSteps(db: SalesDb, rows: readonly Omit<Insertable<LeadTables['lead_routing']>, 'seq'>[]) {
+    await insertUnnested(db, 'lead_routing', FIRST_STEP_COLUMNS, rows.map((row) => ({ ...row, seq: 1 })));
+  },
+  /** Routing steps of leads that have some already; `seq` follows the lead's last one. */
   async appendRouting(db: SalesDb, rows: readonly Omit<Insertable<LeadTables['lead_routing']>, 'seq'>[]) {
     if (rows.length === 0) return;
     await sql`

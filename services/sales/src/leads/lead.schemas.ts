@@ -1,4 +1,4 @@
-import { CurrencyMoney, Email, Phone, SafeText } from '@crm/domain';
+import { BuyingRole, CurrencyMoney, Email, Phone, SafeText } from '@crm/domain';
 import { BatchItemError, documentedAs, PageQuery } from '@crm/platform';
 import { z } from 'zod';
 import { LEAD_CHANNELS, PURCHASE_TIMEFRAMES, RatingConditions } from './lead-rating.rules';
@@ -138,12 +138,14 @@ export const ConvertLead = z
   .strictObject({
     customerId: z.uuid().optional().describe('An existing customer; without it a new one is created in the customers service from the lead'),
     newCustomerKind: z.enum(['person', 'organization']).default('person'),
-    contactRole: z.enum(['decision_maker', 'influencer', 'purchaser', 'user', 'approver']).optional(),
+    contactRole: BuyingRole.optional().describe("The lead's person joins the organisation customer (customerId, or the one the lead is linked to) as a contact with this buying role"),
     opportunity: z.strictObject({ name: Text(200), amount: CurrencyMoney.optional(), pipelineId: z.uuid().optional() }),
   })
   .meta({ id: 'ConvertLead' });
 export type ConvertLead = z.infer<typeof ConvertLead>;
-export const Conversion = z.object({ leadId: z.uuid(), customerId: z.uuid(), opportunityId: z.uuid() }).meta({ id: 'LeadConversion' });
+export const Conversion = z
+  .object({ leadId: z.uuid(), customerId: z.uuid(), opportunityId: z.uuid(), contactId: z.uuid().nullable().describe('With contactRole: the contact linking the person to the organisation') })
+  .meta({ id: 'LeadConversion' });
 
 // Rules (admin)
 export const NewRatingRule = z.strictObject({ name: Text(200), position: z.number().int().min(0).max(1_000_000), conditions: RatingConditions, rating: Rating, active: z.boolean().default(true) }).meta({ id: 'NewLeadRatingRule' });

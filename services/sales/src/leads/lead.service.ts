@@ -226,6 +226,7 @@ export function createLeadService(deps: LeadServiceDeps) {
     const phones = [...new Set(prepared.flatMap((p) => (p.input.phone ? [p.input.phone] : [])))];
     const byEmail = new Map<string, string>();
     const byPhone = new Map<string, string>();
+    await leadRepository.lockContacts(trx, [...emails, ...phones]);
     for (const open of await leadRepository.openByContact(trx, emails, phones)) {
       if (open.email && !byEmail.has(open.email)) byEmail.set(open.email, open.id);
       if (open.phone && !byPhone.has(open.phone)) byPhone.set(open.phone, open.id);
@@ -279,7 +280,6 @@ export function createLeadService(deps: LeadServiceDeps) {
         customer_id: customerId,
         rating,
         rating_rule_id: ruleId,
-        passed_dealer_ids: [],
         accepted_at: null,
         first_contact_at: null,
         closed_at: null,
@@ -306,7 +306,7 @@ export function createLeadService(deps: LeadServiceDeps) {
     }
     await leadRepository.insertLeads(trx, leads);
     await leadRepository.insertTouches(trx, touches);
-    await leadRepository.appendRouting(trx, steps);
+    await leadRepository.insertFirstSteps(trx, steps);
     await router?.flush();
     await outbox.appendMany(trx, SalesLeadEvents.captured, captured);
     await outbox.appendMany(trx, SalesLeadEvents.routed, routed);
@@ -328,10 +328,14 @@ export function createLeadService(deps: LeadServiceDeps) {
     return results.sort((a, b) => a.index - b.index);
   };
 
-  /** Rejection or SLA breach: the lead moves on to the next rule or dealer; the one passed over is remembered. */
+  /**
+   * Rejection or SLA breach: the lead moves on to the next rule or dealer; the one passed over is
+   * remembered. A change to a queued lead: it is placed if a rule now takes it (else it stays as it is).
+   */
   const reroute = async (trx: SalesDb, lead: LeadRow, router: Router, cause: RoutingCause, at: Date) => {
     const passed = lead.dealer_id && !lead.passed_dealer_ids.includes(lead.dealer_id) ? [...lead.passed_dealer_ids, lead.dealer_id] : lead.passed_dealer_ids;
     const { decision, slaDueAt } = router.place(routableOf({ ...lead, passed_dealer_ids: passed }), at);
+    if (cause === 'change' && decision.placement.kind === 'queue') return lead;
     const placement = placementOf(lead.id, decision, slaDueAt, cause, at);
     const row = await leadRepository.update(trx, lead.id, { ...placement.columns, passed_dealer_ids: passed, accepted_at: null, updated_at: at });
     await leadRepository.appendRouting(trx, [placement.step]);
@@ -433,7 +437,14 @@ export function createLeadService(deps: LeadServiceDeps) {
         const next = { ...current, ...columns };
         const tier = next.customer_id ? ((await customerTierRepository.tiersOf(trx, [next.customer_id])).get(next.customer_id) ?? null) : null;
         const { rating, ruleId } = rateLead(ratableOf(next, tier), (await leadRepository.listRatingRules(trx, { activeOnly: true })).map(ratingRuleOf));
-        const row = await leadRepository.update(trx, id, { ...columns, rating, rating_rule_id: ruleId, updated_at: runtime.now() });
+        const at = runtime.now();
+        let row = await leadRepository.update(trx, id, { ...columns, rating, rating_rule_id: ruleId, updated_at: at });
+        // The rating (and territory, product line) drive routing: a queued lead a rule now takes is placed.
+        if (row.status === 'queued') {
+          const router = await openRouter(trx, at);
+          row = await reroute(trx, row, router, 'change', at);
+          await router.flush();
+        }
         return withDetail(trx, row);
       });
     },
@@ -480,7 +491,7 @@ export function createLeadService(deps: LeadServiceDeps) {
      * Lead → customer (the one given, the one the lead is linked to, or a new one created through the
      * customers service once per lead) + opportunity, in one call. Nothing is written here unless all succeed.
      */
-    async convert(principal: Principal, id: string, input: ConvertLead): Promise<{ leadId: string; customerId: string; opportunityId: string }> {
+    async convert(principal: Principal, id: string, input: ConvertLead): Promise<{ leadId: string; customerId: string; opportunityId: string; contactId: string | null }> {
       const opportunities = deps.opportunities;
       if (!opportunities) throw problem(SalesProblems.opportunitiesUnavailable, 'opportunities are not available in this deployment yet; nothing was converted');
       const lead = await visibleLead(db, principal, id);
@@ -494,6 +505,7 @@ export function createLeadService(deps: LeadServiceDeps) {
       } else if (lead.customer_id) {
         customerId = lead.customer_id;
       } else {
+        if (input.contactRole) throw problem(SalesProblems.ruleViolation, "a contact role needs the organisation the lead's person buys for: give its customerId");
         const name = lead.name ?? `Lead ${lead.id}`;
         customerId = await deps.customers.create(
           principal,
@@ -505,11 +517,24 @@ export function createLeadService(deps: LeadServiceDeps) {
             lifecycleStage: 'prospect',
             ...(lead.email ? { emails: [lead.email] } : {}),
             ...(lead.phone ? { phones: [lead.phone] } : {}),
-            ...(lead.dealer_id ? { dealerId: lead.dealer_id } : {}),
+            // A dealer's customers are its own anyway; staff hand the new customer to the lead's dealer.
+            ...(lead.dealer_id && principal.kind !== 'dealer' ? { dealerId: lead.dealer_id } : {}),
           },
           // Derived from the lead: a retried conversion finds the customer the first attempt created.
           `lead-conversion:${lead.id}`,
         );
+      }
+      // The person joins the organisation as a contact (each step once per lead: a retry finds what the first made).
+      let contactId: string | null = null;
+      if (input.contactRole) {
+        const organization = await customerDirectory.find(db, customerId);
+        if (organization?.kind !== 'organization') throw problem(SalesProblems.ruleViolation, `customer ${customerId} is not an organisation: a contact role needs one`);
+        const personId = await deps.customers.create(
+          principal,
+          { kind: 'person', displayName: lead.name ?? `Lead ${lead.id}`, roles: ['prospect'], lifecycleStage: 'prospect', ...(lead.email ? { emails: [lead.email] } : {}), ...(lead.phone ? { phones: [lead.phone] } : {}) },
+          `lead-conversion-person:${lead.id}`,
+        );
+        contactId = await deps.customers.addContact(principal, customerId, { personId, buyingRole: input.contactRole }, `lead-conversion-contact:${lead.id}`);
       }
       return transition(principal, id, OPEN_LEAD_STATUSES, async (trx, current, at) => {
         const { opportunityId } = await opportunities.createFromLead(trx, {
@@ -527,7 +552,7 @@ export function createLeadService(deps: LeadServiceDeps) {
         });
         await leadRepository.update(trx, id, { status: 'converted', customer_id: customerId, opportunity_id: opportunityId, closed_at: at, updated_at: at });
         await outbox.append(trx, SalesLeadEvents.converted, { leadId: id, customerId, opportunityId, ...partyOf(current), convertedAt: at.toISOString() });
-        return { leadId: id, customerId, opportunityId };
+        return { leadId: id, customerId, opportunityId, contactId };
       });
     },
 

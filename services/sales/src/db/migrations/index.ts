@@ -4,8 +4,8 @@ import { catalogAndOrders } from './2026-12-05T12-00_catalog-and-orders';
 import { opportunities } from './2026-12-06T11-00_opportunities';
 import { leads } from './2026-12-06T10-00_leads';
 import { quotes } from './2026-12-06T12-00_quotes';
-import { commissions } from './2026-12-06T12-30_commissions';
 import { activitiesCalendarsExpenses } from './2026-12-06T13-00_activities';
+import { commissions } from './2026-12-06T12-30_commissions';
 
 export const SALES_SCHEMA = 'sales';
 
@@ -21,7 +21,7 @@ export const salesMigrations: ServiceMigrations = {
     '2026-12-06T11-00_opportunities': opportunities,
     '2026-12-06T10-00_leads': leads,
     '2026-12-06T12-00_quotes': quotes,
-    '2026-12-06T12-30_commissions': commissions,
     '2026-12-06T13-00_activities': activitiesCalendarsExpenses,
+    '2026-12-06T12-30_commissions': commissions,
   },
 };
