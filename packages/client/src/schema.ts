@@ -15006,6 +15006,8 @@ export interface operations {
                 cursor?: string;
                 customerId?: string;
                 status?: "draft" | "pending_approval" | "approved" | "sent" | "accepted" | "rejected" | "expired" | "ordered";
+                /** @description Only the quotes whose current approval step is the caller's to decide (its approval inbox) */
+                awaitingMyApproval?: "true" | "false";
             };
             header?: never;
             path?: never;

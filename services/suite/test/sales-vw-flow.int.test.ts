@@ -120,14 +120,22 @@ describe('lead → dealer → test drive → opportunity → quote → approval 
     const own = await call('POST', `/v1/quotes/${quote.id}/approvals`, pudong, { decision: 'approve' });
     expect([403, 422]).toContain(own.status);
     expect((await call('POST', `/v1/quotes/${quote.id}/approvals`, finance, { decision: 'approve' })).status).toBeGreaterThanOrEqual(400); // not finance's turn yet
+    // The manager finds it in its approval inbox (a dealer's quote has no team: any sales manager decides its step).
+    const inbox = await call('GET', '/v1/quotes?awaitingMyApproval=true', manager);
+    expect(inbox.body.items.map((item: { id: string }) => item.id)).toEqual([quote.id]);
+    expect((await call('GET', '/v1/quotes?awaitingMyApproval=true', finance)).body.items).toEqual([]);
     expect((await call('POST', `/v1/quotes/${quote.id}/approvals`, manager, { decision: 'approve', comment: 'ok for a first Passat' })).status).toBe(200);
+    // Once decided, the quote leaves the manager's inbox and sight (it is the dealer's, not the manager's team's).
+    expect((await call('GET', `/v1/quotes/${quote.id}`, manager)).status).toBe(404);
     const approved = await call('POST', `/v1/quotes/${quote.id}/approvals`, finance, { decision: 'approve' });
     expect(approved.body).toMatchObject({ status: 'approved' });
     expect((await call('POST', `/v1/quotes/${quote.id}/send`, pudong)).body).toMatchObject({ status: 'sent' });
     expect((await call('POST', `/v1/quotes/${quote.id}/accept`, pudong)).body).toMatchObject({ status: 'accepted' });
     const order = await call('POST', `/v1/quotes/${quote.id}/order`, pudong);
     expect(order.status).toBe(201);
-    expect(order.body).toMatchObject({ customerId, dealerId, status: 'placed', total: quote.total });
+    // The order is the quote's priced lines (209,900.00 less 8%); the 13% tax is not part of the sales figure.
+    expect(order.body).toMatchObject({ customerId, dealerId, status: 'placed', total: '193108.00' });
+    expect(quote.total).toBe('218212.04');
     expect((await call('POST', `/v1/quotes/${quote.id}/order`, pudong)).status).toBe(409);
 
     // The closed loop: scoring books the order for the customer, and the timeline shows the follow-up call and the order.
@@ -146,8 +154,8 @@ describe('lead → dealer → test drive → opportunity → quote → approval 
     expect(timeline).toEqual(expect.arrayContaining(['crm.sales.order.placed.v1', 'crm.sales.activity.logged.v1']));
 
     // The dealer's response is reportable: one lead, accepted, contacted.
-    const report = await call('GET', `/v1/sales-reports/lead-response?from=2026-01-01&to=2027-12-31`, ADMIN);
+    const report = await call('GET', `/v1/sales-reports/lead-response?from=2026-01-01T00:00:00Z&to=2027-12-31T00:00:00Z`, ADMIN);
     expect(report.status).toBe(200);
-    expect(JSON.stringify(report.body)).toContain(dealerId);
+    expect(report.body.rows.find((row: { dealerId: string }) => row.dealerId === dealerId)).toMatchObject({ assigned: 1, accepted: 1, acceptanceRate: 1, contacted: 1, slaBreaches: 0 });
   });
 });
