@@ -9,13 +9,21 @@ import { CurrencyCode } from './values';
 export const Money$ = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
 export type Amount = Decimal;
 
+const decimalsByCurrency = new Map<string, number>();
+
 /** The minor units ISO 4217 gives a currency (JPY 0, CNY 2, KWD 3), as the runtime's ICU data knows them. */
 export function currencyDecimals(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
+  // Remembered per code: building an Intl.NumberFormat per amount dominated bulk validation.
+  let decimals = decimalsByCurrency.get(currency);
+  if (decimals === undefined) {
+    try {
+      decimals = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      decimals = 2;
+    }
+    if (decimalsByCurrency.size < 1000) decimalsByCurrency.set(currency, decimals);
   }
+  return decimals;
 }
 
 const DECIMAL = /^-?\d{1,15}(\.\d{1,4})?$/;

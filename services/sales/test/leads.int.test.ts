@@ -225,6 +225,28 @@ describe('lifecycle', () => {
 });
 
 describe('conversion', () => {
+  it('converts through the API into the existing customer and a real opportunity in its channel\'s pipeline, once', async () => {
+    const customerId = randomUUID();
+    await h.knownCustomer(snapshot(customerId, { dealerId: dealerA }));
+    const id = (await inject('POST', '/v1/leads', erp, hotLead(85, { productLine: 'sedan' }))).json().leadId as string;
+    const body = { customerId, opportunity: { name: 'Passat for Lead 85', amount: { amount: '199000.00', currency: 'CNY' } } };
+    // No pipeline serves the web channel yet: a rule violation, and the lead stays as it was.
+    const before = (await inject('GET', `/v1/leads/${id}`, admin)).json();
+    const refused = await inject('POST', `/v1/leads/${id}/convert`, dealerPrincipal(dealerA), body);
+    expect(refused.statusCode).toBe(422);
+    expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ status: before.status, version: before.version, opportunityId: null });
+    const stages = [{ key: 'qualify', name: 'Qualify', probability: 10, forecastCategory: 'pipeline' }];
+    expect((await inject('POST', '/v1/pipelines', admin, { name: `Web ${tag}`, channel: 'web', stages })).statusCode).toBe(201);
+    expect((await inject('POST', `/v1/leads/${id}/convert`, dealerPrincipal(dealerB), body)).statusCode).toBe(404);
+
+    const converted = await inject('POST', `/v1/leads/${id}/convert`, dealerPrincipal(dealerA), body);
+    expect(converted.statusCode).toBe(200);
+    expect(converted.json()).toMatchObject({ leadId: id, customerId, contactId: null });
+    const opportunity = (await inject('GET', `/v1/opportunities/${converted.json().opportunityId}`, dealerPrincipal(dealerA))).json();
+    expect(opportunity).toMatchObject({ customerId, dealerId: dealerA, name: 'Passat for Lead 85', productLine: 'sedan' });
+    expect((await inject('POST', `/v1/leads/${id}/convert`, dealerPrincipal(dealerA), body)).statusCode).toBe(409);
+  });
+
   it('creates the customer once through the customers service even when retried, and the opportunity through the port', async () => {
     const dealer = await customers.service.app.inject({ method: 'POST', url: '/v1/dealers', headers: as(admin), payload: { code: `D-${tag}`, name: 'Pudong Motors' } });
     expect(dealer.statusCode).toBe(201);

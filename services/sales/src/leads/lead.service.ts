@@ -1,5 +1,5 @@
 import { calendarDate, SalesLeadEvents, type Principal } from '@crm/domain';
-import { batchItemError, customerDirectory, decodeCursor, encodeCursor, idempotencyScope, issuesDetail, ndjsonBatchAnswer, onceForKey, problem, Problems, refusedLineError, requestHash, requireIfMatch, type IndexedValue, type NdjsonReader, type Outbox, type Runtime } from '@crm/platform';
+import { batchItemError, customerDirectory, decodeCursor, encodeCursor, idempotencyScope, issuesDetail, ndjsonStopLine, onceForKey, problem, Problems, refusedLineError, requestHash, requireIfMatch, type IndexedValue, type NdjsonReader, type Outbox, type Runtime } from '@crm/platform';
 import { z } from 'zod';
 import type { CustomerLifecycle } from '../customer-directory/customer-lifecycle';
 import { customerTierRepository } from '../customer-directory/customer-tier.repository';
@@ -314,8 +314,8 @@ export function createLeadService(deps: LeadServiceDeps) {
     return results;
   };
 
-  /** One chunk of a batch: validated item by item (a bad item is its own error result), prepared, written in one transaction. */
-  const captureChunk = async (principal: Principal, items: IndexedValue[], refused: CaptureResult[]): Promise<CaptureResult[]> => {
+  /** A chunk's reading part: validated item by item (a bad item is its own error result), customers resolved and matched. */
+  const prepareChunk = async (principal: Principal, items: IndexedValue[], refused: CaptureResult[]) => {
     const valid: { index: number; input: NewLead }[] = [];
     const results: CaptureResult[] = [...refused];
     for (const { index, value } of items) {
@@ -324,9 +324,45 @@ export function createLeadService(deps: LeadServiceDeps) {
       else results.push({ index, status: 'error', error: batchItemError(Problems.validation, issuesDetail(parsed.error.issues, '(item)')) });
     }
     const { prepared, errors } = await prepare(principal, valid);
-    results.push(...errors, ...(await deps.write((trx) => apply(trx, principal, prepared))));
-    return results.sort((a, b) => a.index - b.index);
+    return { prepared, results: [...results, ...errors] };
   };
+
+  /** A chunk's writing part: one transaction; the results in the items' order. */
+  const applyChunk = async (principal: Principal, chunk: Awaited<ReturnType<typeof prepareChunk>>): Promise<CaptureResult[]> => {
+    const written = await deps.write((trx) => apply(trx, principal, chunk.prepared));
+    return [...chunk.results, ...written].sort((a, b) => a.index - b.index);
+  };
+
+  /**
+   * An NDJSON batch: chunk after chunk, each answered as soon as it is written; the next chunk is read,
+   * validated and matched (a call to the customers service) while the current one is written. Writes stay
+   * in order, so a chunk's dedupe sees every lead of the chunks before it.
+   */
+  async function* captureLines(principal: Principal, lines: NdjsonReader): AsyncGenerator<string> {
+    const chunks = lines.chunks(LEAD_CHUNK)[Symbol.asyncIterator]();
+    const readNext = async () => {
+      const next = await chunks.next();
+      if (next.done) return undefined;
+      const items = next.value.flatMap((line) => ('error' in line ? [] : [line]));
+      const refused = next.value.flatMap((line) => ('error' in line ? [{ index: line.index, status: 'error' as const, error: refusedLineError(line) }] : []));
+      return prepareChunk(principal, items, refused);
+    };
+    let summary = captureTally.initial;
+    let pending = readNext();
+    try {
+      for (let chunk = await pending; chunk; chunk = await pending) {
+        pending = readNext();
+        const results = await applyChunk(principal, chunk);
+        summary = captureTally.add(summary, results);
+        yield results.map((result) => `${JSON.stringify(result)}\n`).join('');
+      }
+    } finally {
+      // A failed write ends the answer; the chunk read ahead is dropped (never written).
+      pending.catch(() => undefined);
+    }
+    yield `${JSON.stringify({ summary })}\n`;
+    if (lines.stopped) yield ndjsonStopLine(lines.stopped);
+  }
 
   /**
    * Rejection or SLA breach: the lead moves on to the next rule or dealer; the one passed over is
@@ -382,12 +418,12 @@ export function createLeadService(deps: LeadServiceDeps) {
     },
 
     async captureBatch(principal: Principal, items: IndexedValue[]) {
-      const results = await captureChunk(principal, items, []);
+      const results = await applyChunk(principal, await prepareChunk(principal, items, []));
       return { results, summary: captureTally.add(captureTally.initial, results) };
     },
 
     captureStream(principal: Principal, lines: NdjsonReader): AsyncGenerator<string> {
-      return ndjsonBatchAnswer(lines, LEAD_CHUNK, (items, refused) => captureChunk(principal, items, refused.map((line) => ({ index: line.index, status: 'error' as const, error: refusedLineError(line) }))), captureTally);
+      return captureLines(principal, lines);
     },
 
     async get(principal: Principal, id: string): Promise<Lead> {
