@@ -4,13 +4,13 @@ import { z } from 'zod';
 import { calendarRepository } from '../calendars/calendar.repository';
 import type { CustomerLifecycle } from '../customer-directory/customer-lifecycle';
 import type { SalesDb } from '../db/tables';
-import { inScope, salesScopeOf, type SalesScope } from '../ownership/ownership';
+import { inScope, type SalesScope } from '../ownership/ownership';
 import { SalesProblems } from '../sales.problems';
-import { teamRepository } from '../teams/team.repository';
 import { CONTACT_KINDS, type ActivityTargets, type VisibleParty } from './activity-targets';
 import { activityRepository, type ActivityRow } from './activity.repository';
 import type { Activity, ActivityChanges, ActivityCounts, ActivityCountsQuery, ActivityListQuery, CompleteActivity, NewActivity } from './activity.schemas';
 import { occurrencesBetween, parseRecurrence } from './recurrence';
+import { callerScope } from '../ownership/caller-scope';
 
 /** The rule as stored: normalised by the library (the schema has refused an invalid one already). */
 const normalisedRule = (text: string): string => {
@@ -58,10 +58,10 @@ export function createActivityService(deps: {
 }) {
   const { db, runtime, outbox } = deps;
   const targets = deps.targets ?? {};
-  const scopeOf = (principal: Principal) => salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(db, subject));
+  const scopeOf = (principal: Principal, executor: SalesDb = db) => callerScope(executor, principal);
   const visibleActivity = async (executor: SalesDb, principal: Principal, id: string, forUpdate = false) => {
     const row = await activityRepository.find(executor, id, { forUpdate });
-    if (!row || !inScope(await scopeOf(principal), row)) throw problem(Problems.notFound, `activity ${id} does not exist`);
+    if (!row || !inScope(await scopeOf(principal, executor), row)) throw problem(Problems.notFound, `activity ${id} does not exist`);
     return row;
   };
 
@@ -97,7 +97,7 @@ export function createActivityService(deps: {
       const stored = await deps.write((trx) =>
         onceForKey(trx, { scope: idempotencyScope('activities.create', principal), key: idempotencyKey, hash: requestHash(input) }, async () => {
           const party = await partyOf(trx, principal, input.target);
-          const owner = ownerOf(principal, await scopeOf(principal), input);
+          const owner = ownerOf(principal, await scopeOf(principal, trx), input);
           const at = runtime.now();
           const row = await activityRepository.insert(trx, {
             id: runtime.newId(),

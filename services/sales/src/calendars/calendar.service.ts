@@ -2,13 +2,14 @@ import { SalesActivityEvents, type Principal } from '@crm/domain';
 import { idempotencyScope, onceForKey, problem, Problems, requestHash, type Outbox, type Runtime } from '@crm/platform';
 import { activityRepository } from '../activities/activity.repository';
 import type { SalesDb } from '../db/tables';
-import { inScope, salesScopeOf } from '../ownership/ownership';
+import { inScope } from '../ownership/ownership';
 import { SalesProblems } from '../sales.problems';
 import { teamRepository } from '../teams/team.repository';
 import { occurrencesBetween } from '../activities/recurrence';
 import { businessIntervals, freeSlots, type Interval } from './business-hours';
 import { calendarRepository, type BookingRow } from './calendar.repository';
 import type { Booking, BookingListQuery, FreeBusy, FreeBusyQuery, NewBooking, NewResource, Resource } from './calendar.schemas';
+import { callerScope } from '../ownership/caller-scope';
 
 const bookingOf = (row: BookingRow): Booking => ({
   id: row.id,
@@ -85,7 +86,7 @@ export function createCalendarService(deps: { db: SalesDb; runtime: Runtime; out
           if (input.resourceId) await visibleResource(trx, ownerKey, input.resourceId);
           if (input.activityId) {
             const activity = await activityRepository.find(trx, input.activityId);
-            const scope = await salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(trx, subject));
+            const scope = await callerScope(trx, principal);
             if (!activity || !inScope(scope, activity)) throw problem(Problems.notFound, `activity ${input.activityId} does not exist`);
           }
           const row = { id: runtime.newId(), owner_key: ownerKey, resource_id: input.resourceId ?? null, activity_id: input.activityId ?? null, title: input.title, start, end, created_at: now, created_by: `${principal.kind}:${principal.subject}` };

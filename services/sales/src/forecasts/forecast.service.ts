@@ -1,17 +1,16 @@
 import { calendarDate, Money$, roundToCurrency, SalesOpportunityEvents, type Principal } from '@crm/domain';
 import { problem, Problems, type Outbox, type Runtime } from '@crm/platform';
 import type { SalesDb } from '../db/tables';
-import { salesScopeOf } from '../ownership/ownership';
-import { teamRepository } from '../teams/team.repository';
 import { forecastRepository, type ForecastGroupRow, type GroupBy, type SnapshotRow } from './forecast.repository';
 import type { Forecast, ForecastComparison, ForecastGroup, ForecastSnapshot } from './forecast.schemas';
 import { periodDates } from './period';
+import { callerScope } from '../ownership/caller-scope';
 
 /** Forecasts by period × owner / team / dealer / product line against quotas, live or from a snapshot. */
 export function createForecastService(deps: { db: SalesDb; runtime: Runtime; outbox: Outbox; write: <T>(work: (trx: SalesDb) => Promise<T>) => Promise<T>; baseCurrency: string; timeZone: string }) {
   const { db, runtime, outbox, baseCurrency, timeZone } = deps;
   const money = (value: string) => roundToCurrency(value, baseCurrency);
-  const scopeOf = (principal: Principal) => salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(db, subject));
+  const scopeOf = (principal: Principal, executor: SalesDb = db) => callerScope(executor, principal);
 
   const groupOf = (row: ForecastGroupRow): ForecastGroup => {
     const quota = row.quota === null ? null : money(row.quota);

@@ -4,9 +4,8 @@ import { z } from 'zod';
 import type { CustomerLifecycle } from '../customer-directory/customer-lifecycle';
 import { customerTierRepository } from '../customer-directory/customer-tier.repository';
 import type { SalesDb } from '../db/tables';
-import { inScope, salesScopeOf, type SalesScope } from '../ownership/ownership';
+import { inScope, type SalesScope } from '../ownership/ownership';
 import { SalesProblems } from '../sales.problems';
-import { teamRepository } from '../teams/team.repository';
 import { addBusinessHours, startOfLocalDay } from './business-hours';
 import type { CustomersClient, CustomerMatch } from './customers.client';
 import { leadRepository, type LeadRow, type NewLeadRow, type RoutingRow, type TouchRow } from './lead.repository';
@@ -16,6 +15,7 @@ import { rateLead, type RatableLead } from './lead-rating.rules';
 import { routeLead, type RepTurn, type RoutableLead, type RoutingDecision } from './lead-routing.rules';
 import { ratingRuleOf, routingRuleOf } from './lead-rules.service';
 import type { OpportunityCreator } from './opportunity-creator';
+import { callerScope } from '../ownership/caller-scope';
 
 /** An NDJSON stream is taken this many lines at a time: one matches call, one dedupe query, one insert each. */
 export const LEAD_CHUNK = 1000;
@@ -125,12 +125,12 @@ const Cursor = z.object({ at: z.iso.datetime(), id: z.uuid() });
 /** Leads: capture (deduped, rated, routed), the lifecycle, first-contact SLAs, conversion, reports. */
 export function createLeadService(deps: LeadServiceDeps) {
   const { db, runtime, outbox } = deps;
-  const scopeOf = (principal: Principal) => salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(db, subject));
+  const scopeOf = (principal: Principal, executor: SalesDb = db) => callerScope(executor, principal);
 
   /** The lead if the principal may see it; otherwise the same 404 as for one that does not exist. */
   const visibleLead = async (executor: SalesDb, principal: Principal, id: string, forUpdate = false) => {
     const row = await leadRepository.find(executor, id, { forUpdate });
-    if (!row || !inScope(await scopeOf(principal), row)) throw problem(Problems.notFound, `lead ${id} does not exist`);
+    if (!row || !inScope(await scopeOf(principal, executor), row)) throw problem(Problems.notFound, `lead ${id} does not exist`);
     return row;
   };
 
@@ -411,7 +411,7 @@ export function createLeadService(deps: LeadServiceDeps) {
           const lead = (await leadRepository.find(trx, result!.leadId!))!;
           const { index: _index, status, ...capture } = result!;
           // A capture attached to someone else's lead says which, but shows nothing of it.
-          const visible = status === 'created' || inScope(await scopeOf(principal), lead);
+          const visible = status === 'created' || inScope(await scopeOf(principal, trx), lead);
           return { statusCode: status === 'created' ? 201 : 200, body: { ...capture, outcome: status, ...(visible ? { lead: await withDetail(trx, lead) } : {}) } };
         }),
       );
@@ -675,7 +675,7 @@ export function createLeadService(deps: LeadServiceDeps) {
     /** For activities: who the lead belongs to, or null when the principal may not see it. */
     async visibleParty(trx: SalesDb, principal: Principal, leadId: string): Promise<{ customerId: string | null; dealerId: string | null; ownerSubject: string | null } | null> {
       const row = await leadRepository.find(trx, leadId);
-      if (!row || !inScope(await scopeOf(principal), row)) return null;
+      if (!row || !inScope(await scopeOf(principal, trx), row)) return null;
       return { customerId: row.customer_id, dealerId: row.dealer_id, ownerSubject: row.owner_subject };
     },
 

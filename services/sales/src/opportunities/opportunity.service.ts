@@ -4,15 +4,15 @@ import { z } from 'zod';
 import type { CustomerLifecycle } from '../customer-directory/customer-lifecycle';
 import type { SalesDb } from '../db/tables';
 import type { ExchangeRates } from '../exchange-rates/exchange-rates';
-import { inScope, salesScopeOf, type SalesScope } from '../ownership/ownership';
+import { inScope, type SalesScope } from '../ownership/ownership';
 import type { Pipeline } from '../pipelines/pipeline.schemas';
 import type { PipelineService } from '../pipelines/pipeline.service';
 import type { SalesChannel } from '../pipelines/pipeline.tables';
 import { SalesProblems } from '../sales.problems';
-import { teamRepository } from '../teams/team.repository';
 import { opportunityRepository, type ContactRow, type OpportunityWithRate, type StageChangeRow } from './opportunity.repository';
 import type { CloseOpportunity, NewOpportunity, Opportunity, OpportunityChanges, OpportunityListQuery } from './opportunity.schemas';
 import { channelOfLead, defaultCloseDate } from './opportunity.rules';
+import { callerScope } from '../ownership/caller-scope';
 
 /** What the leads engineer's conversion hands over (see createFromLead). */
 export interface LeadForOpportunity {
@@ -46,7 +46,7 @@ export function createOpportunityService(deps: {
 }) {
   const { db, runtime, outbox, pipelines, exchangeRates, timeZone } = deps;
   const base = exchangeRates.baseCurrency;
-  const scopeOf = (principal: Principal) => salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(db, subject));
+  const scopeOf = (principal: Principal, executor: SalesDb = db) => callerScope(executor, principal);
 
   const inBase = (row: OpportunityWithRate): { money: { amount: string; currency: string } | null; missing: string | null } => {
     if (row.amount === null || row.currency === null) return { money: null, missing: 'no amount' };
@@ -95,7 +95,7 @@ export function createOpportunityService(deps: {
   /** The opportunity if the principal may see it; otherwise the same 404 as for one that does not exist. */
   const visibleRow = async (executor: SalesDb, principal: Principal, id: string, forUpdate = false) => {
     const row = await opportunityRepository.find(executor, id, base, { forUpdate });
-    if (!row || !sees(await scopeOf(principal), row)) throw problem(Problems.notFound, `opportunity ${id} does not exist`);
+    if (!row || !sees(await scopeOf(principal, executor), row)) throw problem(Problems.notFound, `opportunity ${id} does not exist`);
     return row;
   };
   const openRow = async (trx: SalesDb, principal: Principal, id: string) => {
@@ -203,7 +203,7 @@ export function createOpportunityService(deps: {
           const customer = await customerDirectory.find(trx, customerId);
           if (!customer || (principal.kind === 'dealer' && customer.dealer_id !== principal.dealerId)) throw problem(Problems.notFound, `customer ${input.customerId} does not exist`);
           const ownerSubject = principal.kind === 'staff' ? (input.ownerSubject ?? principal.subject) : null;
-          checkOwner(await scopeOf(principal), ownerSubject);
+          checkOwner(await scopeOf(principal, trx), ownerSubject);
           const channel: SalesChannel = input.channel ?? (principal.kind === 'dealer' ? 'dealer' : 'direct');
           const pipeline = input.pipelineId ? await pipelines.find(trx, input.pipelineId) : await pipelines.defaultOf(trx, channel);
           if (!pipeline) throw problem(SalesProblems.ruleViolation, input.pipelineId ? `pipelineId: no pipeline ${input.pipelineId}` : `no pipeline serves the ${channel} channel yet`);
@@ -251,7 +251,7 @@ export function createOpportunityService(deps: {
         if (principal.kind !== 'staff' && (changes.ownerSubject !== undefined || changes.dealerId !== undefined)) {
           throw problem(Problems.unprocessable, 'only staff change the owning rep and dealer');
         }
-        if (changes.ownerSubject !== undefined) checkOwner(await scopeOf(principal), changes.ownerSubject);
+        if (changes.ownerSubject !== undefined) checkOwner(await scopeOf(principal, trx), changes.ownerSubject);
         await opportunityRepository.update(trx, id, {
           ...(changes.name !== undefined ? { name: changes.name } : {}),
           ...(changes.amount !== undefined ? { amount: changes.amount?.amount ?? null, currency: changes.amount?.currency ?? null } : {}),
@@ -340,7 +340,7 @@ export function createOpportunityService(deps: {
     /** Who may see the opportunity (for activities on it): null when it does not exist or is outside the principal's scope. */
     async visibleParty(trx: SalesDb, principal: Principal, opportunityId: string): Promise<{ customerId: string | null; dealerId: string | null; ownerSubject: string | null } | null> {
       const row = await opportunityRepository.find(trx, opportunityId, base);
-      if (!row || !sees(await salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(trx, subject)), row)) return null;
+      if (!row || !sees(await callerScope(trx, principal), row)) return null;
       return { customerId: row.customer_id, dealerId: row.dealer_id, ownerSubject: row.owner_subject };
     },
 

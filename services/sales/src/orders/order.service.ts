@@ -5,11 +5,11 @@ import type { CatalogService } from '../catalog/catalog.service';
 import type { OrderCommissionHook } from '../commissions/commission.service';
 import type { CustomerLifecycle } from '../customer-directory/customer-lifecycle';
 import type { SalesDb } from '../db/tables';
-import { inScope, salesScopeOf } from '../ownership/ownership';
+import { inScope } from '../ownership/ownership';
 import { SalesProblems } from '../sales.problems';
-import { teamRepository } from '../teams/team.repository';
 import { orderRepository, type OrderLineRow, type OrderRow, type ReturnLineRow, type ReturnRow } from './order.repository';
 import type { NewOrder, NewReturn, Order, OrderListQuery } from './order.schemas';
+import { callerScope } from '../ownership/caller-scope';
 
 const orderOf = (row: OrderRow, lines: OrderLineRow[], returns: ReturnRow[], returnLines: ReturnLineRow[]): Order => ({
   id: row.id,
@@ -76,7 +76,7 @@ export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox
   commissions?: OrderCommissionHook;
 }) {
   const { db, runtime, outbox } = deps;
-  const scopeOf = (principal: Principal) => salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(db, subject));
+  const scopeOf = (principal: Principal, executor: SalesDb = db) => callerScope(executor, principal);
   const load = async (executor: SalesDb, rows: OrderRow[]) => {
     const ids = rows.map((row) => row.id);
     const [lines, { returns, lines: returnLines }] = [await orderRepository.linesOf(executor, ids), await orderRepository.returnsOf(executor, ids)];
@@ -85,7 +85,7 @@ export function createOrderService(deps: { db: SalesDb; runtime: Runtime; outbox
   /** The order if the principal may see it; otherwise the same 404 as for one that does not exist. */
   const visibleOrder = async (executor: SalesDb, principal: Principal, id: string, forUpdate = false) => {
     const row = await orderRepository.find(executor, id, { forUpdate });
-    if (!row || !inScope(await scopeOf(principal), row)) throw problem(Problems.notFound, `order ${id} does not exist`);
+    if (!row || !inScope(await scopeOf(principal, executor), row)) throw problem(Problems.notFound, `order ${id} does not exist`);
     return row;
   };
 

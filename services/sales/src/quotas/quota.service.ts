@@ -2,11 +2,10 @@ import { SalesOpportunityEvents, type Principal } from '@crm/domain';
 import { decodeCursor, paginate, problem, Problems, type Outbox, type Runtime } from '@crm/platform';
 import { z } from 'zod';
 import type { SalesDb } from '../db/tables';
-import { salesScopeOf } from '../ownership/ownership';
 import { SalesProblems } from '../sales.problems';
-import { teamRepository } from '../teams/team.repository';
 import { quotaRepository, type QuotaRow } from './quota.repository';
 import type { NewQuota, Quota, QuotaListQuery } from './quota.schemas';
+import { callerScope } from '../ownership/caller-scope';
 
 const IdCursor = z.object({ id: z.uuid() });
 const UUID = z.uuid();
@@ -52,7 +51,7 @@ export function createQuotaService(deps: { db: SalesDb; runtime: Runtime; outbox
 
     async list(principal: Principal, query: QuotaListQuery) {
       const after = decodeCursor(query.cursor, IdCursor);
-      const scope = await salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(db, subject));
+      const scope = await callerScope(db, principal);
       const rows = await quotaRepository.list(db, scope, { period: query.period, dimension: query.dimension, after: after?.id, limit: query.limit + 1 });
       return paginate(rows, query.limit, quotaOf, (row) => ({ id: row.id }));
     },

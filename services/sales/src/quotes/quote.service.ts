@@ -7,14 +7,14 @@ import type { SalesDb } from '../db/tables';
 import type { OrderLineRow } from '../orders/order.repository';
 import type { Order } from '../orders/order.schemas';
 import { salePartiesOf, type OrderService, type SaleParties } from '../orders/order.service';
-import { inScope, salesScopeOf } from '../ownership/ownership';
+import { inScope } from '../ownership/ownership';
 import { SalesProblems } from '../sales.problems';
-import { teamRepository } from '../teams/team.repository';
 import { approvalFor, type ApprovalStep } from './quote-approval.rules';
 import { lineAmount, quoteTotals, spreadHeaderDiscount } from './quote.pricing';
 import { quoteRepository, type ApprovalRuleRow, type QuoteApprovalRow, type QuoteRow, type QuoteVersionRow } from './quote.repository';
 import type { ApprovalDecisionBody, ApprovalPolicyBody, ApprovalRuleView, NewApprovalRule, NewQuote, Quote, QuoteListQuery, QuoteRevision, QuoteVersion } from './quote.schemas';
 import type { QuoteLineRecord } from './quote.tables';
+import { callerScope } from '../ownership/caller-scope';
 
 /** States a quote leaves for `expired` once its validUntil has passed. */
 const EXPIRABLE = new Set<QuoteRow['status']>(['draft', 'pending_approval', 'approved', 'sent', 'accepted']);
@@ -69,7 +69,7 @@ export function createQuoteService(deps: {
 }) {
   const { db, runtime, outbox } = deps;
   const today = () => calendarDate(runtime.now(), deps.timeZone);
-  const scopeOf = (principal: Principal) => salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(db, subject));
+  const scopeOf = (principal: Principal, executor: SalesDb = db) => callerScope(executor, principal);
   const lapsed = (row: QuoteRow) => EXPIRABLE.has(row.status) && row.valid_until < today();
   const statusOf = (row: QuoteRow): QuoteRow['status'] => (lapsed(row) ? 'expired' : row.status);
 
@@ -110,7 +110,7 @@ export function createQuoteService(deps: {
    */
   const visibleQuote = async (executor: SalesDb, principal: Principal, id: string, forUpdate = false) => {
     const row = await quoteRepository.find(executor, id, { forUpdate });
-    if (!row || !(inScope(await scopeOf(principal), row) || awaitsDecisionOf(principal, row))) throw problem(Problems.notFound, `quote ${id} does not exist`);
+    if (!row || !(inScope(await scopeOf(principal, executor), row) || awaitsDecisionOf(principal, row))) throw problem(Problems.notFound, `quote ${id} does not exist`);
     return row;
   };
   const awaitsDecisionOf = (principal: Principal, row: QuoteRow) =>
