@@ -180,9 +180,29 @@ export interface paths {
         put?: never;
         /**
          * Book a slot (optionally of a resource, for an activity)
-         * @description A dealer uses only its own calendar, a rep its own, a manager its team's, admin any; any other answers 404. A slot starting in the past is a 422. A slot overlapping another live booking of the same calendar or the same resource is a 409: the database refuses it, so of two concurrent requests for one slot exactly one wins.
+         * @description A dealer uses only its own calendar, a rep its own, a manager its team's, admin any; any other answers 404. A slot starting in the past is a 422. A slot overlapping another live booking of the same calendar or the same resource is a 409: the database refuses it, so of two concurrent requests for one slot exactly one wins. Idempotency-Key makes a retry return the same booking.
          */
         post: operations["book"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calendars/{ownerKey}/bookings/{bookingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A booking
+         * @description A dealer uses only its own calendar, a rep its own, a manager its team's, admin any; any other answers 404.
+         */
+        get: operations["getBooking"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -807,7 +827,7 @@ export interface paths {
         };
         /**
          * The forecast of a month or quarter by owner, team, dealer or product line, against quotas
-         * @description Per group: the weighted amount (Σ amount in the base currency × stage probability) of the open opportunities expected to close in the period, the sums per forecast category, what was won in the period, the quota and the attainment (won ÷ quota). Amounts without a known exchange rate are left out and counted in `unconverted`. With `asOf`, the answer comes from the latest snapshot taken for that day or before. A rep sees its own and its team's opportunities, a manager its teams', a dealer its own (the sums cover only those).
+         * @description Per group: the weighted amount (Σ amount in the base currency × stage probability) of the open opportunities expected to close in the period, the sums per forecast category, what was won in the period, the quota and the attainment (won ÷ quota). Amounts without a known exchange rate are left out and counted in `unconverted`. With `asOf`, the answer comes from the latest snapshot taken for that day or before (its amounts at the rates of that day; quotas and team membership as they are now). A rep sees its own and its team's opportunities, a manager its teams', a dealer its own (the sums cover only those).
          */
         get: operations["getForecast"];
         put?: never;
@@ -5585,7 +5605,9 @@ export interface operations {
     book: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description Whose calendar: `rep:<subject>` or `dealer:<uuid>` */
                 ownerKey: string;
@@ -5656,6 +5678,88 @@ export interface operations {
             };
             /** @description The request cannot be applied (problem details) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (problem details) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is not ready (problem details) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBooking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Whose calendar: `rep:<subject>` or `dealer:<uuid>` */
+                ownerKey: string;
+                bookingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Booking"];
+                };
+            };
+            /** @description The request is not valid (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required (problem details) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (problem details) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist (problem details) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15027,6 +15131,8 @@ export interface operations {
                 cursor?: string;
                 customerId?: string;
                 status?: "draft" | "pending_approval" | "approved" | "sent" | "accepted" | "rejected" | "expired" | "ordered";
+                /** @description Only the quotes whose current approval step is the caller's to decide (its approval inbox) */
+                awaitingMyApproval?: "true" | "false";
             };
             header?: never;
             path?: never;

@@ -25,6 +25,20 @@ export const SalesActivityEvents = {
     }),
     key: (data) => data.activityId,
   }),
+  /** Its due time, duration or recurrence changed (subject and notes are not events). */
+  activityRescheduled: defineEvent({
+    type: 'crm.sales.activity.rescheduled.v1',
+    topic: Topics.sales,
+    data: z.object({ activityId: z.uuid(), dueAt: z.iso.datetime({ offset: true }).nullable(), recurring: z.boolean(), ownerSubject: z.string().nullable(), dealerId: z.uuid().nullable() }),
+    key: (data) => data.activityId,
+  }),
+  /** An open activity dropped (its bookings with it). */
+  activityDeleted: defineEvent({
+    type: 'crm.sales.activity.deleted.v1',
+    topic: Topics.sales,
+    data: z.object({ activityId: z.uuid(), deletedAt: z.iso.datetime({ offset: true }) }),
+    key: (data) => data.activityId,
+  }),
   activityCompleted: defineEvent({
     type: 'crm.sales.activity.completed.v1',
     topic: Topics.sales,

@@ -39,6 +39,24 @@ export const SalesOpportunityEvents = {
     }),
     key: (data) => data.customerId,
   }),
+  /** PATCH: which fields changed (by name) and the figures forecasts and commissions read. */
+  opportunityChanged: defineEvent({
+    type: 'crm.sales.opportunity.changed.v1',
+    topic: Topics.sales,
+    data: z.object({
+      opportunityId: z.uuid(),
+      customerId: z.uuid(),
+      changed: z.array(z.string()),
+      ownerSubject: z.string().nullable(),
+      dealerId: z.uuid().nullable(),
+      productLine: z.string().nullable(),
+      amount: Money.nullable(),
+      expectedCloseDate: z.iso.date(),
+      version: z.number().int(),
+      changedAt: z.iso.datetime({ offset: true }),
+    }),
+    key: (data) => data.customerId,
+  }),
   opportunityStageChanged: defineEvent({
     type: 'crm.sales.opportunity.stage-changed.v1',
     topic: Topics.sales,

@@ -83,10 +83,11 @@ function dialectFor(target: DatabaseTarget): { dialect: Dialect; gauge: PoolGaug
     }
     case 'embedded': {
       if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-      // Same value shapes as the pg parsers above, so services never see which database they run on.
+      // Same value shapes as the pg parsers above, so services never see which database they run on. One options
+      // object: PGlite ignores the options (extensions included) when the data directory argument is undefined.
       const keepText = (value: string) => value;
       const parsers = { [pg.types.builtins.INT8]: keepText, [pg.types.builtins.DATE]: keepText };
-      return { dialect: new PGliteDialect(new PGlite(target.dataDir, { extensions: { pg_trgm, btree_gist }, parsers })), gauge: NO_POOL };
+      return { dialect: new PGliteDialect(new PGlite({ dataDir: target.dataDir, extensions: { pg_trgm, btree_gist }, parsers })), gauge: NO_POOL };
     }
   }
 }

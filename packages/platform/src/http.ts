@@ -11,6 +11,9 @@ export const PageQuery = z.object({
   cursor: z.string().max(512).optional(),
 });
 
+/** A yes/no query parameter: exactly `true` or `false` (anything else is a 400, never silently false). */
+export const QueryFlag = z.enum(['true', 'false']);
+
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }

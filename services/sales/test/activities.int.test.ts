@@ -119,9 +119,12 @@ describe('activities', () => {
     expect(moved.statusCode).toBe(200);
     expect(moved.json()).toMatchObject({ subject: 'Meet again', dueAt: new Date(dueAt).toISOString(), version: 2 });
     expect(moved.headers.etag).toBe('"2"');
+    const rescheduled = await eventually('the rescheduled event', async () => h.salesEvents.find((e) => e.type === SalesActivityEvents.activityRescheduled.type && (e.data as { activityId: string }).activityId === activity.id));
+    expect(rescheduled.data).toMatchObject({ dueAt: new Date(dueAt).toISOString(), recurring: false });
     expect((await inject('PATCH', `/v1/activities/${activity.id}`, li, { rrule: 'FREQ=DAILY' }, { 'if-match': '"2"' })).statusCode).toBe(422);
     expect((await inject('DELETE', `/v1/activities/${activity.id}`, li)).statusCode).toBe(204);
     expect((await inject('GET', `/v1/activities/${activity.id}`, li)).statusCode).toBe(404);
+    await eventually('the deleted event', async () => h.salesEvents.find((e) => e.type === SalesActivityEvents.activityDeleted.type && (e.data as { activityId: string }).activityId === activity.id));
   });
 
   it('lists the occurrences of a recurring task in a window, next to one-off activities', async () => {

@@ -32,13 +32,12 @@ const fakeTarget = (rows: Map<string, VisibleParty>): ActivityTarget => ({
     return party;
   },
 });
+const leadRows = new Map<string, VisibleParty>([
+  [leadWithCustomer, { customerId: customer, dealerId: dealerA, ownerSubject: null }],
+  [leadAnonymous, { customerId: null, dealerId: dealerA, ownerSubject: null }],
+]);
 const leads: LeadTarget = {
-  ...fakeTarget(
-    new Map([
-      [leadWithCustomer, { customerId: customer, dealerId: dealerA, ownerSubject: null }],
-      [leadAnonymous, { customerId: null, dealerId: dealerA, ownerSubject: null }],
-    ]),
-  ),
+  ...fakeTarget(leadRows),
   async recordFirstContact(trx, leadId, at) {
     // Written through the caller's transaction: it must go if the completion goes.
     await sql`select 1`.execute(trx);
@@ -86,6 +85,18 @@ describe('activities on leads and opportunities', () => {
     await activities.complete(dealerPrincipal(dealerA), task.id, { outcome: 'completed' });
     expect(firstContacts).toHaveLength(before);
     expect(task.customerId).toBeNull();
+  });
+
+  it('logs a call on a lead converted since it was scheduled on the new customer\'s timeline', async () => {
+    const converted = randomUUID();
+    const lead = randomUUID();
+    leadRows.set(lead, { customerId: null, dealerId: dealerA, ownerSubject: null });
+    const call = await activities.create(dealerPrincipal(dealerA), { kind: 'call', target: { kind: 'lead', id: lead }, subject: 'Follow-up' }, undefined);
+    expect(call.customerId).toBeNull();
+    leadRows.set(lead, { customerId: converted, dealerId: dealerA, ownerSubject: null });
+    expect((await activities.complete(dealerPrincipal(dealerA), call.id, { outcome: 'reached' })).customerId).toBe(converted);
+    const logged = await eventually('the timeline event', async () => h.salesEvents.find((e) => e.type === SalesPipelineEvents.activityLogged.type && (e.data as { activityId: string }).activityId === call.id));
+    expect(logged.data).toMatchObject({ customerId: converted, subject: `lead:${lead}` });
   });
 
   it('answers 404 for a lead or opportunity the target does not show the caller', async () => {

@@ -6,8 +6,8 @@ import { accountPrincipal, admin, as, dealerPrincipal, manager, rep, snapshot, s
 
 /** Calendars on the real PostgreSQL and Kafka: overlaps refused by the database, free/busy in business hours, scope. */
 let h: SalesHarness;
-const inject = (method: 'GET' | 'POST', url: string, principal: Principal, payload?: object) =>
-  h.service.app.inject({ method, url, headers: as(principal), ...(payload ? { payload } : {}) });
+const inject = (method: 'GET' | 'POST', url: string, principal: Principal, payload?: object, headers: Record<string, string> = {}) =>
+  h.service.app.inject({ method, url, headers: as(principal, headers), ...(payload ? { payload } : {}) });
 const bookings = async () => Number((await sql<{ n: string }>`select count(*) as n from sales.booking`.execute(h.db)).rows[0]!.n);
 
 const tag = randomUUID().slice(0, 6);
@@ -120,6 +120,22 @@ describe('calendars', () => {
     expect((await inject('GET', `/v1/calendars/rep:${sun.subject}/free-busy?from=${at('00:00')}&to=2027-05-01T00:00:00Z`, sun)).statusCode).toBe(400);
   });
 
+  it('answers a retried booking with the same Idempotency-Key with the first booking, not a conflict', async () => {
+    const key = { 'idempotency-key': `book-${tag}` };
+    const slot = { start: '2027-03-03T02:00:00Z', end: '2027-03-03T03:00:00Z', title: 'Retried' };
+    const first = await inject('POST', `${liCalendar}/bookings`, li, slot, key);
+    expect(first.statusCode).toBe(201);
+    const before = await bookings();
+    const retry = await inject('POST', `${liCalendar}/bookings`, li, slot, key);
+    expect(retry.statusCode).toBe(201);
+    expect(retry.json().id).toBe(first.json().id);
+    expect(await bookings()).toBe(before);
+    const read = await inject('GET', first.headers.location as string, li);
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toEqual(first.json());
+    expect((await inject('GET', `/v1/calendars/rep:${zhao.subject}/bookings/${first.json().id}`, zhao)).statusCode).toBe(404);
+  });
+
   it('cancels a booking, freeing its slot, and refuses to cancel it twice', async () => {
     const booking = (await inject('POST', `${liCalendar}/bookings`, li, { start: at('08:00'), end: at('09:00'), title: 'Maybe' })).json();
     const cancelled = await inject('POST', `${liCalendar}/bookings/${booking.id}/cancel`, li);
@@ -131,6 +147,17 @@ describe('calendars', () => {
     expect((await inject('POST', `${liCalendar}/bookings`, li, { start: at('08:00'), end: at('09:00'), title: 'Sure' })).statusCode).toBe(201);
     const listed = (await inject('GET', `${liCalendar}/bookings?from=${at('08:00')}&to=${at('09:00')}&status=cancelled`, li)).json().items;
     expect(listed.map((b: { id: string }) => b.id)).toEqual([booking.id]);
+  });
+
+  it('cancels the bookings of a deleted activity, freeing the slot', async () => {
+    const person = randomUUID();
+    await h.knownCustomer(snapshot(person, { dealerId: dealerA }));
+    const drive = (await inject('POST', '/v1/activities', dealerPrincipal(dealerA), { kind: 'test_drive', target: { kind: 'customer', id: person }, subject: 'Drive' })).json();
+    const slot = { start: '2027-03-04T02:00:00Z', end: '2027-03-04T03:00:00Z', title: 'Drive' };
+    const booking = (await inject('POST', `${dealerCalendar}/bookings`, dealerPrincipal(dealerA), { ...slot, activityId: drive.id })).json();
+    expect((await h.service.app.inject({ method: 'DELETE', url: `/v1/activities/${drive.id}`, headers: as(dealerPrincipal(dealerA)) })).statusCode).toBe(204);
+    await eventually('the cancellation event', async () => h.salesEvents.find((e) => e.type === SalesActivityEvents.bookingCancelled.type && (e.data as { bookingId: string }).bookingId === booking.id));
+    expect((await inject('POST', `${dealerCalendar}/bookings`, dealerPrincipal(dealerA), slot)).statusCode).toBe(201);
   });
 
   it('erases the bookings of an erased customer\'s activities', async () => {

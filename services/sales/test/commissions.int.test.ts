@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SalesDealEvents, type Principal } from '@crm/domain';
+import { SalesDealEvents, ScoringEvents, type Principal } from '@crm/domain';
 import { systemRuntime, type Runtime } from '@crm/platform';
 import { eventually } from '@crm/testkit';
 import { sql } from 'kysely';
@@ -117,11 +117,19 @@ describe('accrual and statements', () => {
     );
   });
 
-  it('books orders in another currency than the plan\'s as unconverted, without amount or attainment', async () => {
+  it('books orders in another currency than the plan\'s as unconverted until a rate is known, then converts them', async () => {
     const yen = await placeOrder([{ sku: SUV, quantity: 1 }], 'JPY');
     const nov = (await statement(li, 'period=2026-11')).json();
     expect(lineOf(nov.lines, yen.id)).toEqual([expect.objectContaining({ status: 'unconverted', base: null, amount: null, orderAmount: '4000000', orderCurrency: 'JPY', explanation: expect.stringContaining('not converted') })]);
     expect(nov.totals[0]).toMatchObject({ total: '24072.00', unconvertedLines: 1 });
+
+    // Once scoring sets a rate into the base currency, the next order converts: 4,000,000 JPY × 0.05 = 200,000.00 CNY, all in tier 2.
+    await h.publish(ScoringEvents.exchangeRateSet, { baseCurrency: 'CNY', currency: 'JPY', rate: '0.05', version: 1, setAt: new Date(clock).toISOString() });
+    await eventually('the JPY rate', async () => ((await sql`select 1 from sales.exchange_rate where currency = 'JPY'`.execute(h.db)).rows.length > 0 ? true : undefined));
+    const converted = await placeOrder([{ sku: SUV, quantity: 1 }], 'JPY');
+    expect(lineOf((await statement(li, 'period=2026-11')).json().lines, converted.id)).toEqual([
+      expect.objectContaining({ status: 'converted', orderAmount: '4000000', base: '200000.00', currency: 'CNY', tier: 2, rate: 5, amount: '6000.00' }),
+    ]);
   });
 
   it('claws back a November order returned in December in December\'s statement, and a cancellation in full', async () => {
@@ -137,7 +145,7 @@ describe('accrual and statements', () => {
     ]);
     expect(dec.totals[0]).toMatchObject({ accrued: '0.00', clawedBack: '-13272.00', total: '-13272.00' });
     // November keeps what was earned then.
-    expect((await statement(li, 'period=2026-11')).json().totals[0]).toMatchObject({ total: '24072.00' });
+    expect((await statement(li, 'period=2026-11')).json().totals[0]).toMatchObject({ total: '30072.00' });
     await eventually('the clawback event', async () => h.salesEvents.find((e) => e.type === SalesDealEvents.commissionAccrued.type && (e.data as { orderId: string; kind: string }).orderId === first.id && (e.data as { kind: string }).kind === 'clawback'));
     // The month's attainment is net of clawbacks: a new order starts at the first tier again.
     const third = await placeOrder([{ sku: SUV, quantity: 1 }]);
@@ -162,8 +170,8 @@ describe('accrual and statements', () => {
 
   it('lets a rep read its own statement, a manager its team\'s, a dealer its own, finance all; 404 for anyone else\'s', async () => {
     expect((await statement(wang, `period=2026-11&payee=${li.subject}`)).statusCode).toBe(200);
-    expect((await statement(finance, `period=2026-11&payee=${li.subject}`)).json().totals[0]).toMatchObject({ total: '24072.00' });
-    expect((await statement(finance, `period=2026-11&payeeKind=dealer&payee=${dealerA}`)).json().totals[0]).toMatchObject({ total: '16048.00' });
+    expect((await statement(finance, `period=2026-11&payee=${li.subject}`)).json().totals[0]).toMatchObject({ total: '30072.00' });
+    expect((await statement(finance, `period=2026-11&payeeKind=dealer&payee=${dealerA}`)).json().totals[0]).toMatchObject({ total: '20048.00' });
     expect((await statement(zhao, `period=2026-11&payee=${li.subject}`)).statusCode).toBe(404);
     expect((await statement(li, `period=2026-11&payee=${wang.subject}`)).statusCode).toBe(404);
     expect((await statement(manager('other'), `period=2026-11&payee=${li.subject}`)).statusCode).toBe(404);

@@ -28,5 +28,7 @@ describe("a lead's sales channel", () => {
     ['event', 'web'],
     ['import', 'web'],
     ['walk-in', 'direct'],
-  ])('%s → %s', (capture, channel) => expect(channelOfLead(capture)).toBe(channel));
+  ])('%s → %s', (capture, channel) => expect(channelOfLead(capture, null)).toBe(channel));
+  it.each(['hotline', 'web', 'dealer'])("puts a dealer's lead captured on %s into the dealer pipeline", (capture) =>
+    expect(channelOfLead(capture, '01a2488a-0ce4-74a8-aa2d-a613269256f2')).toBe('dealer'));
 });

@@ -239,13 +239,13 @@ describe('conversion', () => {
     await h.knownCustomer(snapshot(customerId, { dealerId: dealerA }));
     const id = (await inject('POST', '/v1/leads', erp, hotLead(85, { productLine: 'sedan' }))).json().leadId as string;
     const body = { customerId, opportunity: { name: 'Passat for Lead 85', amount: { amount: '199000.00', currency: 'CNY' } } };
-    // No pipeline serves the web channel yet: a rule violation, and the lead stays as it was.
+    // A lead routed to a dealer is dealer sales, and no pipeline serves that channel yet: a rule violation, the lead unchanged.
     const before = (await inject('GET', `/v1/leads/${id}`, admin)).json();
     const refused = await inject('POST', `/v1/leads/${id}/convert`, dealerPrincipal(dealerA), body);
     expect(refused.statusCode).toBe(422);
     expect((await inject('GET', `/v1/leads/${id}`, admin)).json()).toMatchObject({ status: before.status, version: before.version, opportunityId: null });
     const stages = [{ key: 'qualify', name: 'Qualify', probability: 10, forecastCategory: 'pipeline' }];
-    expect((await inject('POST', '/v1/pipelines', admin, { name: `Web ${tag}`, channel: 'web', stages })).statusCode).toBe(201);
+    expect((await inject('POST', '/v1/pipelines', admin, { name: `Dealer ${tag}`, channel: 'dealer', stages })).statusCode).toBe(201);
     expect((await inject('POST', `/v1/leads/${id}/convert`, dealerPrincipal(dealerB), body)).statusCode).toBe(404);
 
     const converted = await inject('POST', `/v1/leads/${id}/convert`, dealerPrincipal(dealerA), body);

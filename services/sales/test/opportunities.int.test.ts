@@ -4,7 +4,7 @@ import { createOutbox, systemRuntime } from '@crm/platform';
 import { eventually } from '@crm/testkit';
 import { sql } from 'kysely';
 import type { SalesDb } from '../src/db/tables';
-import { createExchangeRates } from '../src/exchange-rates/exchange-rates';
+import { amountInBaseSql, createExchangeRates, exchangeRateJoin } from '../src/exchange-rates/exchange-rates';
 import { createOpportunityService } from '../src/opportunities/opportunity.service';
 import { createPipelineService } from '../src/pipelines/pipeline.service';
 import { accountPrincipal, admin, as, dealerPrincipal, manager, rep, snapshot, startSales, type SalesHarness } from './harness';
@@ -61,6 +61,15 @@ describe('exchange rates (projected from scoring)', () => {
     expect(await rates.toBase(sales, '100', 'EUR')).toBeNull();
     // A rate against another base currency is no rate into this one.
     expect(await createExchangeRates({ baseCurrency: 'EUR' }).toBase(sales, '1', 'USD')).toBeNull();
+  });
+
+  it('joins the rates in SQL for set-based reports: converted, unrounded, null without a rate', async () => {
+    const { rows } = await sql<{ currency: string; base: string | null }>`
+      select o.currency, ${amountInBaseSql(sql.ref('o.amount'), sql.ref('o.currency'), 'CNY')} as base
+      from (values ('2.50'::numeric, 'USD'), ('3.00'::numeric, 'CNY'), ('1.00'::numeric, 'EUR')) as o(amount, currency)
+      ${exchangeRateJoin(sql.ref('o.currency'), 'CNY')}
+      order by o.currency`.execute(h.db);
+    expect(rows.map((r) => [r.currency, r.base === null ? null : Number(r.base)])).toEqual([['CNY', 3], ['EUR', null], ['USD', 17.75]]);
   });
 
   it('keeps the latest version when an older one arrives late', async () => {
@@ -240,6 +249,9 @@ describe('opportunities', () => {
     expect(changed.json()).toMatchObject({ name: 'Patched', amountInBase: { amount: '71.00' }, ownerSubject: wang.subject, version: opp.version + 1 });
     expect(changed.json().contacts).toHaveLength(1);
     expect((await patch({ name: 'Again' })).statusCode).toBe(412);
+    const event = await eventually('changed', async () => eventsOf(SalesOpportunityEvents.opportunityChanged.type, opp.id)[0]);
+    expect(event.data).toMatchObject({ changed: ['name', 'amount', 'ownerSubject', 'contacts'], ownerSubject: wang.subject, amount: { amount: '10.00', currency: 'USD' }, version: opp.version + 1 });
+    expect(eventsOf(SalesOpportunityEvents.opportunityChanged.type, opp.id)).toHaveLength(1);
   });
 
   it("shows a rep its own and its team's, a dealer its own, and answers 404 across scopes", async () => {
@@ -305,6 +317,7 @@ describe('for the leads and activities features', () => {
     expect(await opportunities.visibleParty(sales, dealerPrincipal(dealerA), opportunityId)).toEqual({ customerId: person, dealerId: dealerA, ownerSubject: null });
     expect(await opportunities.visibleParty(sales, dealerPrincipal(dealerB), opportunityId)).toBeNull();
     expect(await opportunities.visibleParty(sales, li, opportunityId)).toBeNull();
+    expect(await opportunities.visibleParty(sales, accountPrincipal(person, 'buyer'), opportunityId)).toBeNull();
     expect(await opportunities.visibleParty(sales, admin, randomUUID())).toBeNull();
     // No phone pipeline exists: a hotline lead cannot become an opportunity yet.
     await expect(sales.transaction().execute((trx) => opportunities.createFromLead(trx, { ...lead, leadId: randomUUID(), channel: 'hotline' }))).rejects.toThrow(/phone/);

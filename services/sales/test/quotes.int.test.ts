@@ -253,6 +253,27 @@ describe('quotes', () => {
     expect((await inject('GET', `/v1/customers/${org}/sales/approval-policy`, accountPrincipal(otherOrg, 'buyer'))).statusCode).toBe(404);
   });
 
+  it("puts a quote in its approvers' inbox: a rep's with its own team's managers, a dealer's with any manager", async () => {
+    const inbox = async (principal: Principal) => (await inject('GET', '/v1/quotes?awaitingMyApproval=true&limit=200', principal)).json().items.map((q: { id: string }) => q.id);
+    const repQuote = await create(li, draft([{ sku: SUV, quantity: 1, discountPercent: 20 }]));
+    const dealerQuote = await create(dealerPrincipal(dealerA), draft([{ sku: SUV, quantity: 1, discountPercent: 20 }]));
+    for (const quote of [repQuote, dealerQuote]) expect((await step(quote === repQuote ? li : dealerPrincipal(dealerA), quote.id, 'submit')).json().status).toBe('pending_approval');
+    expect(await inbox(wang)).toEqual(expect.arrayContaining([repQuote.id, dealerQuote.id]));
+    // Another team's manager decides the dealer's quote's step, never the rep's (not its team: 404 as for none).
+    const outsider = manager('other-manager');
+    expect(await inbox(outsider)).toContain(dealerQuote.id);
+    expect(await inbox(outsider)).not.toContain(repQuote.id);
+    expect((await step(outsider, repQuote.id, 'approvals', { decision: 'approve' })).statusCode).toBe(404);
+    expect((await inject('GET', `/v1/quotes/${dealerQuote.id}`, outsider)).statusCode).toBe(200);
+    // Finance's step comes second: not in its inbox yet; the flag takes only true or false.
+    expect(await inbox(finance)).not.toContain(dealerQuote.id);
+    expect((await inject('GET', '/v1/quotes?awaitingMyApproval=yes', wang)).statusCode).toBe(400);
+    expect((await step(outsider, dealerQuote.id, 'approvals', { decision: 'approve' })).json().approval.currentStep).toBe(2);
+    expect(await inbox(finance)).toContain(dealerQuote.id);
+    expect(await inbox(outsider)).not.toContain(dealerQuote.id);
+    expect((await inject('GET', `/v1/quotes/${dealerQuote.id}`, outsider)).statusCode).toBe(404);
+  });
+
   it("moves a merged customer's quotes to the survivor, exports them and erases them with their decisions", async () => {
     const duplicate = randomUUID();
     await h.knownCustomer(snapshot(duplicate, { kind: 'organization', dealerId: dealerA }));

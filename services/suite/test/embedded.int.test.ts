@@ -70,6 +70,9 @@ it('serves the API embedded, prints the admin key, shuts down cleanly and keeps 
     expect(created.status).toBe(201);
     const unauthenticated = await fetch(`${first.gateway}/v1/customers`);
     expect(unauthenticated.status).toBe(401);
+    // Sales' bulk paths bind typed arrays, which the embedded driver serialises its own way: a lead goes in.
+    const lead = await call(first.gateway, 'POST', '/v1/leads', { channel: 'hotline', name: 'Embedded lead', phone: '+86 139 1234 5678', testDriveRequested: true, budget: { amount: '150000.00', currency: 'CNY' } });
+    expect(lead.status).toBe(201);
     const docs = await fetch(`${first.gateway}/openapi.json`);
     expect(Object.keys(((await docs.json()) as { paths: object }).paths)).toContain('/v1/customers/by-external-id/{system}/{externalId}');
   } finally {

@@ -1,6 +1,7 @@
 import { SalesActivityEvents, SalesPipelineEvents, type Principal } from '@crm/domain';
 import { customerDirectory, decodeCursor, encodeCursor, idempotencyScope, onceForKey, problem, Problems, requestHash, requireIfMatch, type Outbox, type Runtime } from '@crm/platform';
 import { z } from 'zod';
+import { calendarRepository } from '../calendars/calendar.repository';
 import type { CustomerLifecycle } from '../customer-directory/customer-lifecycle';
 import type { SalesDb } from '../db/tables';
 import { inScope, salesScopeOf, type SalesScope } from '../ownership/ownership';
@@ -174,6 +175,10 @@ export function createActivityService(deps: {
           rrule,
           updated_at: runtime.now(),
         });
+        const rescheduled = row.due_at?.getTime() !== current.due_at?.getTime() || row.rrule !== current.rrule || row.duration_minutes !== current.duration_minutes;
+        if (rescheduled) {
+          await outbox.append(trx, SalesActivityEvents.activityRescheduled, { activityId: id, dueAt: row.due_at?.toISOString() ?? null, recurring: row.rrule !== null, ownerSubject: row.owner_subject, dealerId: row.dealer_id });
+        }
         return activityOf(row);
       });
     },
@@ -182,7 +187,13 @@ export function createActivityService(deps: {
       await deps.write(async (trx) => {
         const current = await visibleActivity(trx, principal, id, true);
         if (current.status !== 'open') throw problem(SalesProblems.invalidTransition, `activity ${id} is completed: it stays on the record`);
+        const at = runtime.now().toISOString();
+        // Its bookings go with it (on delete cascade): their calendars learn the slots are free.
+        for (const booking of await calendarRepository.liveOfActivity(trx, id)) {
+          await outbox.append(trx, SalesActivityEvents.bookingCancelled, { bookingId: booking.id, ownerKey: booking.owner_key, resourceId: booking.resource_id, cancelledAt: at });
+        }
         await activityRepository.remove(trx, id);
+        await outbox.append(trx, SalesActivityEvents.activityDeleted, { activityId: id, deletedAt: at });
       });
     },
 
@@ -193,7 +204,14 @@ export function createActivityService(deps: {
         const now = runtime.now();
         const completedAt = input.completedAt ? new Date(input.completedAt) : now;
         if (completedAt > now) throw problem(SalesProblems.ruleViolation, 'completedAt is in the future: complete an activity once it has happened');
+        // A lead converted (or an opportunity linked) since the activity was scheduled has a customer now: its timeline gets it.
+        let customerId = current.customer_id;
+        if (customerId === null && current.target_kind !== 'customer') {
+          const port = current.target_kind === 'lead' ? targets.leads : targets.opportunities;
+          customerId = (await port?.visibleParty(trx, principal, current.target_id))?.customerId ?? null;
+        }
         const row = await activityRepository.update(trx, id, {
+          customer_id: customerId,
           status: 'completed',
           completed_at: completedAt,
           outcome: input.outcome,

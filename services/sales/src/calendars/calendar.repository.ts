@@ -76,6 +76,11 @@ export const calendarRepository = Object.freeze({
     await db.updateTable('booking').set({ status: 'cancelled', cancelled_at: at }).where('id', '=', id).execute();
   },
 
+  /** The live bookings made for an activity (they go with it). */
+  async liveOfActivity(db: SalesDb, activityId: string) {
+    return bookings(db).where('activity_id', '=', activityId).where('status', '=', 'booked').execute();
+  },
+
   /** The owner's (or, given one, the resource's) bookings overlapping [from, to), in time order. */
   async bookingsWithin(db: SalesDb, filter: { ownerKey: string; resourceId?: string; status?: 'booked' | 'cancelled' }, from: Date, to: Date) {
     let query = bookings(db)

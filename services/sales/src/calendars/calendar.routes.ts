@@ -1,4 +1,4 @@
-import { problemResponses, sendsHeaders, type AccessRule, type App } from '@crm/platform';
+import { IdempotencyKeyHeader, problemResponses, sendsHeaders, type AccessRule, type App } from '@crm/platform';
 import { z } from 'zod';
 import { SALES_STAFF } from '../access';
 import { Booking, BookingListQuery, BookingParams, CalendarParams, FreeBusy, FreeBusyQuery, NewBooking, NewResource, Resource } from './calendar.schemas';
@@ -46,17 +46,24 @@ export function calendarRoutes(app: App, calendars: CalendarService): void {
         summary: 'Book a slot (optionally of a resource, for an activity)',
         description:
           `${OWNER_RULE} A slot starting in the past is a 422. A slot overlapping another live booking of the same calendar or the same resource is a 409: ` +
-          'the database refuses it, so of two concurrent requests for one slot exactly one wins.',
+          'the database refuses it, so of two concurrent requests for one slot exactly one wins. Idempotency-Key makes a retry return the same booking.',
         params: CalendarParams,
+        headers: z.looseObject({ 'idempotency-key': IdempotencyKeyHeader }),
         body: NewBooking,
         ...sendsHeaders({ 201: ['Location'] }),
         response: { 201: Booking, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
-      const booking = await calendars.book(request.principal, request.params.ownerKey, request.body);
-      return reply.code(201).header('location', `/v1/calendars/${encodeURIComponent(booking.ownerKey)}/bookings?from=${booking.start}&to=${booking.end}`).send(booking);
+      const booking = await calendars.book(request.principal, request.params.ownerKey, request.body, request.headers['idempotency-key']);
+      return reply.code(201).header('location', `/v1/calendars/${encodeURIComponent(booking.ownerKey)}/bookings/${booking.id}`).send(booking);
     },
+  );
+
+  app.get(
+    '/v1/calendars/:ownerKey/bookings/:bookingId',
+    { config: { access: useCalendars }, schema: { operationId: 'getBooking', tags, summary: 'A booking', description: OWNER_RULE, params: BookingParams, response: { 200: Booking, ...problemResponses(400, 401, 403, 404) } } },
+    async (request) => calendars.booking(request.principal, request.params.ownerKey, request.params.bookingId),
   );
 
   app.get(

@@ -1,5 +1,5 @@
 import { SalesActivityEvents, type Principal } from '@crm/domain';
-import { problem, Problems, type Outbox, type Runtime } from '@crm/platform';
+import { idempotencyScope, onceForKey, problem, Problems, requestHash, type Outbox, type Runtime } from '@crm/platform';
 import { activityRepository } from '../activities/activity.repository';
 import type { SalesDb } from '../db/tables';
 import { inScope, salesScopeOf } from '../ownership/ownership';
@@ -74,30 +74,40 @@ export function createCalendarService(deps: { db: SalesDb; runtime: Runtime; out
       return { items: rows.map((row) => ({ id: row.id, ownerKey: row.owner_key, name: row.name, createdAt: row.created_at.toISOString() })) };
     },
 
-    async book(principal: Principal, ownerKey: string, input: NewBooking): Promise<Booking> {
-      return deps.write(async (trx) => {
-        await calendarFor(trx, principal, ownerKey);
-        const now = runtime.now();
-        const start = new Date(input.start);
-        const end = new Date(input.end);
-        if (start < now) throw problem(SalesProblems.ruleViolation, `the booking starts in the past (${input.start}); book a slot from now on`);
-        if (input.resourceId) await visibleResource(trx, ownerKey, input.resourceId);
-        if (input.activityId) {
-          const activity = await activityRepository.find(trx, input.activityId);
-          const scope = await salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(trx, subject));
-          if (!activity || !inScope(scope, activity)) throw problem(Problems.notFound, `activity ${input.activityId} does not exist`);
-        }
-        const row = { id: runtime.newId(), owner_key: ownerKey, resource_id: input.resourceId ?? null, activity_id: input.activityId ?? null, title: input.title, start, end, created_at: now, created_by: `${principal.kind}:${principal.subject}` };
-        const result = await calendarRepository.insertBooking(trx, row);
-        if ('clash' in result) {
-          throw problem(
-            Problems.conflict,
-            result.clash === 'resource' ? `resource ${input.resourceId} is already booked between ${input.start} and ${input.end}` : `calendar ${ownerKey} already has a booking between ${input.start} and ${input.end}`,
-          );
-        }
-        await outbox.append(trx, SalesActivityEvents.bookingMade, { bookingId: row.id, ownerKey, resourceId: row.resource_id, activityId: row.activity_id, start: start.toISOString(), end: end.toISOString() });
-        return bookingOf({ ...row, status: 'booked', cancelled_at: null });
-      });
+    async book(principal: Principal, ownerKey: string, input: NewBooking, idempotencyKey: string | undefined): Promise<Booking> {
+      const stored = await deps.write((trx) =>
+        onceForKey(trx, { scope: idempotencyScope('calendars.book', principal), key: idempotencyKey, hash: requestHash(ownerKey, input) }, async () => {
+          await calendarFor(trx, principal, ownerKey);
+          const now = runtime.now();
+          const start = new Date(input.start);
+          const end = new Date(input.end);
+          if (start < now) throw problem(SalesProblems.ruleViolation, `the booking starts in the past (${input.start}); book a slot from now on`);
+          if (input.resourceId) await visibleResource(trx, ownerKey, input.resourceId);
+          if (input.activityId) {
+            const activity = await activityRepository.find(trx, input.activityId);
+            const scope = await salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(trx, subject));
+            if (!activity || !inScope(scope, activity)) throw problem(Problems.notFound, `activity ${input.activityId} does not exist`);
+          }
+          const row = { id: runtime.newId(), owner_key: ownerKey, resource_id: input.resourceId ?? null, activity_id: input.activityId ?? null, title: input.title, start, end, created_at: now, created_by: `${principal.kind}:${principal.subject}` };
+          const result = await calendarRepository.insertBooking(trx, row);
+          if ('clash' in result) {
+            throw problem(
+              Problems.conflict,
+              result.clash === 'resource' ? `resource ${input.resourceId} is already booked between ${input.start} and ${input.end}` : `calendar ${ownerKey} already has a booking between ${input.start} and ${input.end}`,
+            );
+          }
+          await outbox.append(trx, SalesActivityEvents.bookingMade, { bookingId: row.id, ownerKey, resourceId: row.resource_id, activityId: row.activity_id, start: start.toISOString(), end: end.toISOString() });
+          return { statusCode: 201, body: bookingOf({ ...row, status: 'booked', cancelled_at: null }) };
+        }),
+      );
+      return stored.body as Booking;
+    },
+
+    async booking(principal: Principal, ownerKey: string, bookingId: string): Promise<Booking> {
+      await calendarFor(db, principal, ownerKey);
+      const row = await calendarRepository.findBooking(db, ownerKey, bookingId);
+      if (!row) throw problem(Problems.notFound, `booking ${bookingId} does not exist`);
+      return bookingOf(row);
     },
 
     async bookings(principal: Principal, ownerKey: string, query: BookingListQuery): Promise<{ items: Booking[] }> {

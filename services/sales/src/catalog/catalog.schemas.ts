@@ -1,5 +1,5 @@
 import { CurrencyCode, CurrencyMoney, SafeDate, SafeText } from '@crm/domain';
-import { PageQuery } from '@crm/platform';
+import { PageQuery, QueryFlag } from '@crm/platform';
 import { z } from 'zod';
 
 export const Sku = z.string().trim().regex(/^[A-Za-z0-9._/-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_", "/" or "-"');
@@ -38,7 +38,7 @@ export const Product = z
   .meta({ id: 'Product' });
 export type Product = z.infer<typeof Product>;
 
-export const ProductListQuery = PageQuery.extend({ active: z.enum(['true', 'false']).optional(), category: z.string().max(100).optional() });
+export const ProductListQuery = PageQuery.extend({ active: QueryFlag.optional(), category: z.string().max(100).optional() });
 
 const PriceBreak = z.strictObject({ minQuantity: Quantity.default(1), unitPrice: Decimal });
 const PriceBookEntry = z.strictObject({ sku: Sku, breaks: z.array(PriceBreak).min(1).max(20) });

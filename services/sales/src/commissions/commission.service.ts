@@ -9,14 +9,12 @@ import type { CommissionPlan, CommissionStatement, NewCommissionPlan, StatementQ
 
 /**
  * Converts an amount into the base currency (SALES_BASE_CURRENCY) at the rate that applies; null when
- * no rate is known. The exchange-rates feature provides the real one.
+ * no rate is known (exchange-rates/ provides it). A plan in another currency than the base converts
+ * only orders in its own currency.
  */
 export interface CurrencyConverter {
   toBase(executor: SalesDb, amount: string, currency: string): Promise<string | null>;
 }
-
-/** Until a real converter is wired: nothing converts, so lines in another currency than the plan's are booked unconverted. */
-export const noConversion: CurrencyConverter = { toBase: async () => null };
 
 /** What the order service tells commissions, inside the order's own transaction. */
 export interface OrderCommissionHook {

@@ -20,7 +20,8 @@ export function forecastRoutes(app: App, forecasts: ForecastService): void {
         description:
           'Per group: the weighted amount (Σ amount in the base currency × stage probability) of the open opportunities expected to close in the period, the sums per forecast category, ' +
           'what was won in the period, the quota and the attainment (won ÷ quota). Amounts without a known exchange rate are left out and counted in `unconverted`. ' +
-          `With \`asOf\`, the answer comes from the latest snapshot taken for that day or before. ${scoped}`,
+          'With `asOf`, the answer comes from the latest snapshot taken for that day or before (its amounts at the rates of that day; quotas and team membership as they are now). ' +
+          scoped,
         querystring: ForecastQuery,
         response: { 200: Forecast, ...problemResponses(400, 401, 403, 404) },
       },

@@ -28,8 +28,13 @@ const asText = (value: unknown): string | null => {
 async function insertUnnested(db: SalesDb, table: string, columns: Record<string, string>, rows: readonly Record<string, unknown>[]) {
   if (rows.length === 0) return;
   const names = Object.keys(columns);
-  const arrays = names.map((name) => sql`${rows.map((row) => asText(row[name]))}::${sql.raw(columns[name]!)}[]`);
-  await sql`insert into ${sql.raw(`sales.${table}`)} (${sql.join(names.map((name) => sql.ref(name)))}) select * from unnest(${sql.join(arrays)})`.execute(db);
+  // Every column travels as text[] and is cast in the select: drivers serialise typed arrays differently
+  // (embedded PGlite refuses a boolean[] of text), text they all pass through.
+  const arrays = names.map((name) => sql`${rows.map((row) => asText(row[name]))}::text[]`);
+  const casts = names.map((name, i) => sql`${sql.ref(`u.c${i}`)}::${sql.raw(columns[name]!)}`);
+  const aliases = sql.raw(names.map((_, i) => `c${i}`).join(', '));
+  await sql`insert into ${sql.raw(`sales.${table}`)} (${sql.join(names.map((name) => sql.ref(name)))})
+    select ${sql.join(casts)} from unnest(${sql.join(arrays)}) as u(${aliases})`.execute(db);
 }
 
 const LEAD_COLUMNS: Record<string, string> = {

@@ -1,8 +1,13 @@
 import { calendarDate } from '@crm/domain';
 import type { SalesChannel } from '../pipelines/pipeline.tables';
 
-/** The sales channel whose pipeline a lead captured on `captureChannel` goes into. */
-export function channelOfLead(captureChannel: string): SalesChannel {
+/**
+ * The sales channel whose pipeline a converted lead goes into: a dealer's lead is dealer sales whatever
+ * channel captured it (VW's hotline leads are sold by the dealer they were routed to); otherwise the
+ * channel follows the capture.
+ */
+export function channelOfLead(captureChannel: string, dealerId: string | null): SalesChannel {
+  if (dealerId !== null) return 'dealer';
   switch (captureChannel) {
     case 'dealer':
     case 'partner':

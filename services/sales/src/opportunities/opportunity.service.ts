@@ -30,6 +30,8 @@ export interface LeadForOpportunity {
 }
 
 const Cursor = z.object({ at: z.iso.datetime(), id: z.uuid() });
+/** Account users are granted no opportunities, not even their organisation's. */
+const sees = (scope: SalesScope, row: OpportunityWithRate) => scope.kind !== 'account' && inScope(scope, row);
 const actorOf = (principal: Principal) => `${principal.kind}:${principal.subject}`;
 
 /** Opportunities through their pipeline's stages to won or lost, owned by a rep or a dealer. */
@@ -93,7 +95,7 @@ export function createOpportunityService(deps: {
   /** The opportunity if the principal may see it; otherwise the same 404 as for one that does not exist. */
   const visibleRow = async (executor: SalesDb, principal: Principal, id: string, forUpdate = false) => {
     const row = await opportunityRepository.find(executor, id, base, { forUpdate });
-    if (!row || !inScope(await scopeOf(principal), row)) throw problem(Problems.notFound, `opportunity ${id} does not exist`);
+    if (!row || !sees(await scopeOf(principal), row)) throw problem(Problems.notFound, `opportunity ${id} does not exist`);
     return row;
   };
   const openRow = async (trx: SalesDb, principal: Principal, id: string) => {
@@ -260,7 +262,20 @@ export function createOpportunityService(deps: {
           updated_at: runtime.now(),
         });
         if (changes.contacts) await opportunityRepository.replaceContacts(trx, id, changes.contacts);
-        return reload(trx, id);
+        const changed = await reload(trx, id);
+        await outbox.append(trx, SalesOpportunityEvents.opportunityChanged, {
+          opportunityId: id,
+          customerId: changed.customerId,
+          changed: Object.keys(changes).filter((field) => changes[field as keyof OpportunityChanges] !== undefined),
+          ownerSubject: changed.ownerSubject,
+          dealerId: changed.dealerId,
+          productLine: changed.productLine,
+          amount: changed.amount,
+          expectedCloseDate: changed.expectedCloseDate,
+          version: changed.version,
+          changedAt: changed.updatedAt,
+        });
+        return changed;
       });
     },
 
@@ -301,7 +316,7 @@ export function createOpportunityService(deps: {
     async createFromLead(trx: SalesDb, lead: LeadForOpportunity): Promise<{ opportunityId: string }> {
       const existing = await opportunityRepository.findByLead(trx, lead.leadId);
       if (existing) return { opportunityId: existing.id };
-      const channel = channelOfLead(lead.channel);
+      const channel = channelOfLead(lead.channel, lead.dealerId);
       const pipeline = lead.pipelineId ? await pipelines.find(trx, lead.pipelineId) : await pipelines.defaultOf(trx, channel);
       if (!pipeline) throw problem(SalesProblems.ruleViolation, lead.pipelineId ? `pipelineId: no pipeline ${lead.pipelineId}` : `no pipeline serves the ${channel} channel yet`);
       const opportunityId = await insert(trx, {
@@ -325,7 +340,7 @@ export function createOpportunityService(deps: {
     /** Who may see the opportunity (for activities on it): null when it does not exist or is outside the principal's scope. */
     async visibleParty(trx: SalesDb, principal: Principal, opportunityId: string): Promise<{ customerId: string | null; dealerId: string | null; ownerSubject: string | null } | null> {
       const row = await opportunityRepository.find(trx, opportunityId, base);
-      if (!row || !inScope(await salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(trx, subject)), row)) return null;
+      if (!row || !sees(await salesScopeOf(principal, (subject) => teamRepository.visibleSubjects(trx, subject)), row)) return null;
       return { customerId: row.customer_id, dealerId: row.dealer_id, ownerSubject: row.owner_subject };
     },
 

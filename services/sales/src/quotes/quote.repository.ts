@@ -29,9 +29,25 @@ export const quoteRepository = Object.freeze({
   async list(
     db: SalesDb,
     scope: SalesScope,
-    filter: { customerId?: string; status?: QuoteRow['status']; expirable: readonly QuoteRow['status'][]; today: string; before?: { at: Date; id: string }; limit: number },
+    filter: {
+      /** The inbox: quotes whose current step is one of these, in scope or (with no owning rep) anyone's. */
+      awaitingStepsOf?: string[];
+      customerId?: string;
+      status?: QuoteRow['status'];
+      expirable: readonly QuoteRow['status'][];
+      today: string;
+      before?: { at: Date; id: string };
+      limit: number;
+    },
   ) {
-    let query = db.selectFrom('quote').selectAll().where(inScopeWhere(scope, OWNERSHIP));
+    let query = db.selectFrom('quote').selectAll();
+    if (filter.awaitingStepsOf) {
+      query = query.where(
+        sql<boolean>`(status = 'pending_approval' and approval_chain[approval_step] = any(${filter.awaitingStepsOf}::text[]) and (owner_subject is null or ${inScopeWhere(scope, OWNERSHIP)}))`,
+      );
+    } else {
+      query = query.where(inScopeWhere(scope, OWNERSHIP));
+    }
     if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
     const lapsed = sql<boolean>`(status = any(${filter.expirable}::text[]) and valid_until < ${filter.today}::date)`;
     if (filter.status === 'expired') query = query.where(sql<boolean>`(status = 'expired' or ${lapsed})`);

@@ -1,5 +1,5 @@
 import { CurrencyCode, NonNegativeMoney, SafeDate, SafeText } from '@crm/domain';
-import { PageQuery } from '@crm/platform';
+import { PageQuery, QueryFlag } from '@crm/platform';
 import { z } from 'zod';
 import { Quantity, Sku } from '../catalog/catalog.schemas';
 import { APPROVAL_STEPS } from './quote-approval.rules';
@@ -101,7 +101,11 @@ export const Quote = z
   .meta({ id: 'Quote' });
 export type Quote = z.infer<typeof Quote>;
 
-export const QuoteListQuery = PageQuery.extend({ customerId: z.uuid().optional(), status: z.enum(QUOTE_STATUSES).optional() });
+export const QuoteListQuery = PageQuery.extend({
+  customerId: z.uuid().optional(),
+  status: z.enum(QUOTE_STATUSES).optional(),
+  awaitingMyApproval: QueryFlag.optional().describe("Only the quotes whose current approval step is the caller's to decide (its approval inbox)"),
+});
 export type QuoteListQuery = z.infer<typeof QuoteListQuery>;
 
 export const ApprovalDecisionBody = z

@@ -103,11 +103,21 @@ export function createQuoteService(deps: {
   });
 
   /** The quote if the principal may see it; otherwise the same 404 as for one that does not exist. */
+  /**
+   * The quote if the principal may see it: in its scope, or awaiting its decision (the approver's inbox).
+   * A rep's quote stays with its own team's managers (their scope); a dealer's or an organisation's quote
+   * has no team, so whoever holds the current step's role decides it. Otherwise the same 404 as for none.
+   */
   const visibleQuote = async (executor: SalesDb, principal: Principal, id: string, forUpdate = false) => {
     const row = await quoteRepository.find(executor, id, { forUpdate });
-    if (!row || !inScope(await scopeOf(principal), row)) throw problem(Problems.notFound, `quote ${id} does not exist`);
+    if (!row || !(inScope(await scopeOf(principal), row) || awaitsDecisionOf(principal, row))) throw problem(Problems.notFound, `quote ${id} does not exist`);
     return row;
   };
+  const awaitsDecisionOf = (principal: Principal, row: QuoteRow) =>
+    principal.kind === 'staff' && row.status === 'pending_approval' && row.owner_subject === null && holdsStep(principal, row.approval_chain[row.approval_step - 1] as ApprovalStep);
+  /** The steps a principal decides, for the inbox query. */
+  const stepsHeldBy = (principal: Principal): string[] =>
+    principal.kind === 'account' ? (principal.role === 'approver' ? ['account:approver'] : []) : principal.kind === 'staff' ? [...principal.roles] : [];
 
   const announce = async (trx: SalesDb, event: 'quoteCreated' | 'quoteApproved' | 'quoteRejected' | 'quoteSent' | 'quoteAccepted' | 'quoteExpired', row: QuoteRow) =>
     outbox.append(trx, SalesDealEvents[event], factsOf(row));
@@ -240,6 +250,7 @@ export function createQuoteService(deps: {
     async list(principal: Principal, query: QuoteListQuery) {
       const before = decodeCursor(query.cursor, Cursor);
       const rows = await quoteRepository.list(db, await scopeOf(principal), {
+        awaitingStepsOf: query.awaitingMyApproval === 'true' ? stepsHeldBy(principal) : undefined,
         customerId: query.customerId,
         status: query.status,
         expirable: [...EXPIRABLE],
