@@ -221,6 +221,15 @@ describe('lifecycle', () => {
     expect(queued.routing.map((r: { dealerId: string | null }) => r.dealerId)).toEqual([dealerA, dealerB, null]);
     expect(queued.routing[2].reason).toContain('every dealer already passed the lead on');
     expect((await inject('POST', `/v1/leads/${id}/reject`, admin, { reasonCode: 'other' })).statusCode).toBe(409);
+
+    // An admin works the fallback queue by hand.
+    expect((await inject('POST', `/v1/leads/${id}/assign`, rep('li'), { dealerId: dealerC })).statusCode).toBe(403);
+    expect((await inject('POST', `/v1/leads/${id}/assign`, admin, { dealerId: dealerC, ownerSubject: 'li' })).statusCode).toBe(400);
+    const assigned = await inject('POST', `/v1/leads/${id}/assign`, admin, { dealerId: dealerC, slaBusinessHours: 1 });
+    expect(assigned.json()).toMatchObject({ status: 'assigned', dealerId: dealerC, slaDueAt: new Date(now.getTime() + 3_600_000).toISOString() });
+    expect(assigned.json().routing.at(-1)).toMatchObject({ ruleId: null, dealerId: dealerC, reason: `assigned by staff:admin-1 → dealer ${dealerC}` });
+    expect((await inject('POST', `/v1/leads/${id}/assign`, admin, { dealerId: dealerC })).statusCode).toBe(409);
+    expect((await inject('GET', `/v1/leads/${id}`, dealerPrincipal(dealerC))).statusCode).toBe(200);
   });
 });
 

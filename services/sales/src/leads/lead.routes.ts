@@ -2,6 +2,7 @@ import { etagOf, IdempotencyKeyHeader, IfMatchHeaders, NDJSON, pageOf, problemRe
 import { z } from 'zod';
 import { administer, SALES_READERS, SALES_STAFF } from '../access';
 import {
+  AssignLead,
   AssignmentRuleChanges,
   AssignmentRuleView,
   CapturedLead,
@@ -190,6 +191,23 @@ export function leadRoutes(app: App, { leads, rules, ndjson }: { leads: LeadServ
       },
     },
     async (request) => leads.contact(request.principal, request.params.id, request.body.at ? new Date(request.body.at) : undefined),
+  );
+
+  app.post(
+    '/v1/leads/:id/assign',
+    {
+      config: { access: administer },
+      schema: {
+        operationId: 'assignLead',
+        tags,
+        summary: 'Place a lead by hand with a dealer or a rep (working the fallback queue, or moving it on)',
+        description: 'The routing history records who placed it; a dealer it leaves is passed over by later routing. 409 when it is with that dealer or rep already, or closed.',
+        params: Params,
+        body: AssignLead,
+        response: { 200: Lead, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => leads.assign(request.principal, request.params.id, request.body),
   );
 
   app.post(

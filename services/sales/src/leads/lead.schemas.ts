@@ -131,6 +131,15 @@ export const LeadBatchBody = z.object({ items: z.array(documentedAs(NewLead)).mi
 export const LeadBatchAnswer = z.object({ results: z.array(CaptureResult), summary: CaptureSummary }).meta({ id: 'LeadBatchAnswer' });
 
 export const RejectLead = z.strictObject({ reasonCode: z.enum(['not_our_territory', 'capacity', 'duplicate', 'invalid_contact', 'other']), comment: Text(500).optional() }).meta({ id: 'RejectLead' });
+export const AssignLead = z
+  .strictObject({
+    dealerId: z.uuid().optional(),
+    ownerSubject: Text(200).optional(),
+    slaBusinessHours: z.number().positive().max(1000).nullable().default(null).describe('First contact due within this many business hours; null: no SLA'),
+  })
+  .refine((a) => (a.dealerId === undefined) !== (a.ownerSubject === undefined), { message: 'give a dealerId or an ownerSubject (one of them)', path: ['dealerId'] })
+  .meta({ id: 'AssignLead' });
+export type AssignLead = z.infer<typeof AssignLead>;
 export const DisqualifyLead = z.strictObject({ reasonCode: z.enum(['no_budget', 'no_interest', 'bought_elsewhere', 'unreachable', 'duplicate', 'spam', 'other']) }).meta({ id: 'DisqualifyLead' });
 export const ContactLead = z.strictObject({ at: z.iso.datetime({ offset: true }).optional().describe('When the first contact happened (default: now); never in the future') }).meta({ id: 'ContactLead' });
 

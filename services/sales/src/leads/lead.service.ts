@@ -9,7 +9,7 @@ import { SalesProblems } from '../sales.problems';
 import { addBusinessHours, startOfLocalDay } from './business-hours';
 import type { CustomersClient, CustomerMatch } from './customers.client';
 import { leadRepository, type LeadRow, type NewLeadRow, type RoutingRow, type TouchRow } from './lead.repository';
-import { NewLead, type CaptureResult, type CaptureSummary, type ConvertLead, type Lead, type LeadChanges, type LeadListQuery } from './lead.schemas';
+import { NewLead, type AssignLead, type CaptureResult, type CaptureSummary, type ConvertLead, type Lead, type LeadChanges, type LeadListQuery } from './lead.schemas';
 import { OPEN_LEAD_STATUSES, type LeadStatus, type RoutingCause } from './lead.tables';
 import { rateLead, type RatableLead } from './lead-rating.rules';
 import { routeLead, type RepTurn, type RoutableLead, type RoutingDecision } from './lead-routing.rules';
@@ -512,6 +512,27 @@ export function createLeadService(deps: LeadServiceDeps) {
         if (at && at.getTime() < lead.created_at.getTime()) throw problem(SalesProblems.ruleViolation, 'the first contact cannot be before the lead was captured');
         await firstContact(trx, id, at ?? now);
         return withDetail(trx, (await leadRepository.find(trx, id))!);
+      });
+    },
+
+    /** An admin places a lead by hand (working the fallback queue, or moving it on); the routing history says who did. */
+    async assign(principal: Principal, id: string, input: AssignLead): Promise<Lead> {
+      return transition(principal, id, ['queued', 'assigned', 'accepted'], async (trx, lead, at) => {
+        const dealerId = input.dealerId ?? null;
+        const ownerSubject = input.ownerSubject ?? null;
+        if (dealerId === lead.dealer_id && ownerSubject === lead.owner_subject) throw problem(SalesProblems.invalidTransition, `lead ${id} is with that ${dealerId ? 'dealer' : 'rep'} already`);
+        const slaDueAt = input.slaBusinessHours === null ? null : addBusinessHours(at, input.slaBusinessHours, deps.timeZone);
+        const passed = lead.dealer_id && !lead.passed_dealer_ids.includes(lead.dealer_id) ? [...lead.passed_dealer_ids, lead.dealer_id] : lead.passed_dealer_ids;
+        const decision: RoutingDecision = {
+          rule: null,
+          placement: dealerId ? { kind: 'dealer', dealerId } : { kind: 'rep', subject: ownerSubject!, teamId: '' },
+          reason: `assigned by ${byOf(principal)} → ${dealerId ? `dealer ${dealerId}` : `rep ${ownerSubject}`}`,
+        };
+        const placement = placementOf(id, decision, slaDueAt, 'change', at);
+        const row = await leadRepository.update(trx, id, { ...placement.columns, passed_dealer_ids: passed, accepted_at: null, updated_at: at });
+        await leadRepository.appendRouting(trx, [placement.step]);
+        await outbox.append(trx, SalesLeadEvents.routed, placement.event);
+        return withDetail(trx, row);
       });
     },
 
