@@ -117,6 +117,18 @@ describe('capture', () => {
     expect(lead.touches).toEqual([expect.objectContaining({ channel: 'campaign', campaignRef: 'XMAS', matchedOn: 'phone' })]);
   });
 
+  it("never attaches a dealer's capture to another dealer's lead: nothing tells the dealer someone else works the person", async () => {
+    const atA = await inject('POST', '/v1/leads', dealerPrincipal(dealerA), hotLead(55));
+    expect(atA.statusCode).toBe(201);
+    const ownAgain = await inject('POST', '/v1/leads', dealerPrincipal(dealerA), { channel: 'dealer', phone: phoneOf(155) });
+    expect(ownAgain.json()).toMatchObject({ outcome: 'deduplicated', leadId: atA.json().leadId });
+    const atB = await inject('POST', '/v1/leads', dealerPrincipal(dealerB), { channel: 'dealer', email: `lead-55-${tag}@example.com`, phone: phoneOf(155) });
+    expect(atB.statusCode).toBe(201);
+    expect(atB.json()).toMatchObject({ outcome: 'created', lead: { dealerId: dealerB } });
+    expect(JSON.stringify(atB.json())).not.toContain(atA.json().leadId);
+    expect((await inject('GET', `/v1/leads/${atA.json().leadId}`, admin)).json().touches).toHaveLength(1);
+  });
+
   it('takes a JSON batch with per-item results: errors, dedupe within the batch, routing by province, fallback queue', async () => {
     const before = await count('lead');
     const response = await inject('POST', '/v1/leads/batch', erp, {

@@ -137,13 +137,14 @@ export const leadRepository = Object.freeze({
       from (select distinct (hashtextextended(v, 0) & 255) as bucket from unnest(${[...values]}::text[]) as v order by 1) as b`.execute(db);
   },
 
-  /** Open leads holding one of these e-mails or phones (one query for a whole batch). */
-  async openByContact(db: SalesDb, emails: readonly string[], phones: readonly string[]) {
+  /** Open leads in `scope` holding one of these e-mails or phones (one query for a whole batch). */
+  async openByContact(db: SalesDb, scope: SalesScope, emails: readonly string[], phones: readonly string[]) {
     if (emails.length === 0 && phones.length === 0) return [];
     return db
       .selectFrom('lead')
       .select(['id', 'email', 'phone', 'created_at'])
       .where('status', 'in', OPEN)
+      .where(inScopeWhere(scope, OWNERSHIP))
       .where((eb) => eb.or([eb('email', '=', sql<string>`any(${[...emails]}::text[])`), eb('phone', '=', sql<string>`any(${[...phones]}::text[])`)]))
       .orderBy('created_at')
       .execute();

@@ -227,7 +227,10 @@ export function createLeadService(deps: LeadServiceDeps) {
     const byEmail = new Map<string, string>();
     const byPhone = new Map<string, string>();
     await leadRepository.lockContacts(trx, [...emails, ...phones]);
-    for (const open of await leadRepository.openByContact(trx, emails, phones)) {
+    // A dealer's capture is deduplicated against its own leads only: attaching it to another dealer's lead
+    // would tell it that someone else is working this person. The manufacturer's captures see every lead.
+    const dedupeScope: SalesScope = principal.kind === 'dealer' ? { kind: 'dealer', dealerId: principal.dealerId } : { kind: 'all' };
+    for (const open of await leadRepository.openByContact(trx, dedupeScope, emails, phones)) {
       if (open.email && !byEmail.has(open.email)) byEmail.set(open.email, open.id);
       if (open.phone && !byPhone.has(open.phone)) byPhone.set(open.phone, open.id);
     }
