@@ -1116,7 +1116,7 @@ export interface paths {
         put?: never;
         /**
          * Convert a lead: customer (existing or new) + opportunity in one call
-         * @description Without `customerId` the lead's linked customer is used, or a new one is created through the customers service with an Idempotency-Key derived from the lead (a retried conversion never creates a second customer). 503 `opportunities-unavailable` while opportunities are not wired; 502 when the customers service does not answer.
+         * @description Without `customerId` the lead's linked customer is used, or a new one is created through the customers service with an Idempotency-Key derived from the lead (a retried conversion never creates a second customer). 502 when the customers service does not answer.
          */
         post: operations["convertLead"];
         delete?: never;

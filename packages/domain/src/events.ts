@@ -91,8 +91,11 @@ export const CustomerEvents = {
   erased: defineEvent({
     type: 'crm.customer.erased.v1',
     topic: Topics.customers,
-    /** `mergedIds`: ids merged into the person earlier, erased with it. */
-    data: z.object({ customerId: z.uuid(), mergedIds: z.array(z.uuid()).optional() }),
+    /**
+     * `mergedIds`: ids merged into the person earlier, erased with it. `contactDigests`: keyed digests of its
+     * e-mails and phones (platform `contactDigest`), for what other services hold under them but never linked.
+     */
+    data: z.object({ customerId: z.uuid(), mergedIds: z.array(z.uuid()).optional(), contactDigests: z.array(z.string()).optional() }),
     key: (data) => data.customerId,
   }),
   consentChanged: defineEvent({

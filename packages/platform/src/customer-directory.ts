@@ -101,7 +101,8 @@ export interface CustomerDirectoryHooks {
   /** `mergedId`'s rows become `survivorId`'s (the final survivor). */
   merged?: (trx: Kysely<any>, mergedId: string, survivorId: string) => Promise<void>;
   /** Everything held on these ids (the person and the ids merged into it) must go. */
-  erased?: (trx: Kysely<any>, ids: string[]) => Promise<void>;
+  /** `contactDigests`: the person's e-mails and phones as keyed digests (`contactDigest`), for rows never linked to it. */
+  erased?: (trx: Kysely<any>, ids: string[], contactDigests: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -164,10 +165,10 @@ async function recordMerge(trx: Db, mergedId: string, survivorId: string, at: st
  */
 export function customerDirectoryHandlers(hooks: CustomerDirectoryHooks = {}): Record<string, EventHandler> {
   const on = eventHandlersFor<CustomerDirectoryTables>();
-  const erase = async (trx: Db, customerId: string, mergedIds: readonly string[], at: string) => {
+  const erase = async (trx: Db, customerId: string, mergedIds: readonly string[], contactDigests: readonly string[], at: string) => {
     const aliases = await trx.selectFrom('customer_alias').select('merged_id').where('survivor_id', '=', customerId).execute();
     const ids = [...new Set([customerId, ...mergedIds, ...aliases.map((alias) => alias.merged_id)])];
-    await hooks.erased?.(trx, ids);
+    await hooks.erased?.(trx, ids, contactDigests);
     await trx.deleteFrom('customer').where('id', 'in', ids).execute();
     await trx.deleteFrom('customer_alias').where('survivor_id', 'in', ids).execute();
     await trx
@@ -186,11 +187,11 @@ export function customerDirectoryHandlers(hooks: CustomerDirectoryHooks = {}): R
     ...on(CustomerEvents.merged, async (trx, { survivorId, mergedId, survivor }, event) => {
       // The survivor may have been merged on already (that merge travelled on another key and came first).
       const finalSurvivor = await customerDirectory.finalSurvivorOf(trx, survivorId);
-      if (await customerDirectory.isErased(trx, finalSurvivor)) return erase(trx, mergedId, [], event.time);
+      if (await customerDirectory.isErased(trx, finalSurvivor)) return erase(trx, mergedId, [], [], event.time);
       await recordMerge(trx, mergedId, finalSurvivor, event.time);
       await hooks.merged?.(trx, mergedId, finalSurvivor);
       if (finalSurvivor === survivorId) await projected(trx, survivor, event.time);
     }),
-    ...on(CustomerEvents.erased, (trx, { customerId, mergedIds = [] }, event) => erase(trx, customerId, mergedIds, event.time)),
+    ...on(CustomerEvents.erased, (trx, { customerId, mergedIds = [], contactDigests = [] }, event) => erase(trx, customerId, mergedIds, contactDigests, event.time)),
   };
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 
 /**
@@ -5,6 +6,15 @@ import { sql, type Kysely } from 'kysely';
  * the key answers 410 (see `onceForKey`) instead of the stored body, and never redoes the request.
  */
 export const ERASED_RESPONSE_STATUS = 410;
+
+/**
+ * A keyed digest of an e-mail or phone (trimmed, lower-cased), so that services can find what they keep
+ * under a person's contact points when the person is erased without the contact points ever travelling on
+ * an event. Keyed with the internal secret every service shares: outside the suite a digest matches nothing.
+ */
+export function contactDigest(secret: string, contactPoint: string): string {
+  return createHmac('sha256', secret).update(`contact:${contactPoint.trim().toLowerCase()}`).digest('base64url');
+}
 
 export interface ErasedPlatformRecords {
   idempotentResponses: number;

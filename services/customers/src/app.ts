@@ -55,6 +55,7 @@ export async function buildCustomersService(context: ServiceContext): Promise<Cu
     trigram: await hasTrigramSupport(context.db),
     write,
     ndjson: ndjsonLimitsOf(config),
+    internalSecret: config.CRM_INTERNAL_SECRET,
   };
   customersRoutes(app, { customers: createCustomersService(deps), ndjson: deps.ndjson });
   contactsRoutes(app, { contacts: createContactsService(deps) });

@@ -13,6 +13,8 @@ export interface Dependencies {
   write: <T>(work: (trx: Db) => Promise<T>) => Promise<T>;
   /** Limits of NDJSON streams (line, stream size, line count), from the config. */
   ndjson: NdjsonLimits;
+  /** The suite's shared secret: keys the contact digests an erasure announces. */
+  internalSecret: string;
 }
 
 /** Who makes a change and with what: passed down the write paths inside a transaction. */

@@ -17,7 +17,9 @@ let address: URL;
 let workDir: string;
 
 beforeAll(async () => {
-  upstream = await startEchoUpstream();
+  // The upstream takes more than the gateway lets through: whatever is refused here, the gateway refused
+  // (an upstream with a smaller limit could answer its own 413 first while a chunked body still streams in).
+  upstream = await startEchoUpstream({ bodyLimit: 4 * MAX_BULK });
   h = await startGateway({ env: { CUSTOMERS_URL: upstream.url, GATEWAY_MAX_BULK_BYTES: String(MAX_BULK), GATEWAY_MAX_BODY_BYTES: String(MAX_OTHER) } });
   address = new URL(await h.gateway.app.listen({ host: '127.0.0.1', port: 0 }));
   workDir = mkdtempSync(path.join(tmpdir(), 'crm-gateway-limits-'));
@@ -107,9 +109,9 @@ describe('body limits on the way in', () => {
     writeFileSync(file, over);
     expectTooLarge(await curlPost('/v1/customers', file, { chunked: true, contentType: 'application/json' }), MAX_OTHER);
     expect(upstream.hits).toBeLessThanOrEqual(hits + 1);
-    // Under it, the upstream decides (the echo upstream's own limit is 1 KiB: its answer comes back).
+    // Under it, the body goes through whole and the upstream answers.
     const under = await h.inject({ method: 'PUT', url: '/v1/customers/by-external-id/erp/1', headers: { ...asAdmin, 'content-type': 'application/json' }, payload: JSON.stringify({ note: 'x'.repeat(MAX_OTHER / 2) }) });
-    expect(under.statusCode).toBe(413);
-    expect(under.json()).toMatchObject({ message: expect.stringMatching(/too large/i) });
+    expect(under.statusCode).toBe(200);
+    expect(under.json()).toMatchObject({ method: 'PUT', url: '/v1/customers/by-external-id/erp/1' });
   });
 });

@@ -54,8 +54,8 @@ export interface EchoUpstream {
  * A real HTTP upstream for the gateway: it checks the forwarded principal with the platform's
  * `verifyPrincipal` (as every service does) and echoes what it received.
  */
-export async function startEchoUpstream(): Promise<EchoUpstream> {
-  const app: FastifyInstance = Fastify({ bodyLimit: 1024 });
+export async function startEchoUpstream(options: { bodyLimit?: number } = {}): Promise<EchoUpstream> {
+  const app: FastifyInstance = Fastify({ bodyLimit: options.bodyLimit ?? 1024 });
   const state = { hits: 0, serveDocument: true };
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   app.addHook('onRequest', async () => void (state.hits += 1));

@@ -54,7 +54,7 @@ export async function buildSalesService(context: ServiceContext<SalesConfig>): P
   const pipelines = createPipelineService({ db, runtime, outbox, write });
   const opportunities = createOpportunityService({ db, runtime, outbox, write, pipelines, exchangeRates, timeZone: config.SALES_TIME_ZONE });
   const customersApi = createCustomersClient({ baseUrl: config.CUSTOMERS_URL, internalSecret: config.CRM_INTERNAL_SECRET, timeoutMs: config.SALES_UPSTREAM_TIMEOUT_MS });
-  const leads = createLeadService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE, customers: customersApi, opportunities });
+  const leads = createLeadService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE, customers: customersApi, opportunities, internalSecret: config.CRM_INTERNAL_SECRET });
   const quotes = createQuoteService({ db, runtime, outbox, write, catalog, orders, timeZone: config.SALES_TIME_ZONE });
   const activities = createActivityService({ db, runtime, outbox, write, timeZone: config.SALES_TIME_ZONE, targets: { leads, opportunities } });
   // Each feature that keeps rows about customers moves them on a merge, drops them on an erasure, exports them.

@@ -9,5 +9,4 @@ export const SalesProblems = {
   /** The customers service could not be reached or refused what sales asked of it. */
   customersUnavailable: problemType('customers-unavailable', 502, 'The customers service did not answer'),
   /** Lead conversion needs the opportunities feature, which this deployment does not have wired. */
-  opportunitiesUnavailable: problemType('opportunities-unavailable', 503, 'Opportunities cannot be created here yet'),
 } as const;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { CustomerEvents, type Principal } from '@crm/domain';
-import { createOutbox, systemRuntime } from '@crm/platform';
+import { contactDigest, createOutbox, systemRuntime } from '@crm/platform';
 import { eventually, freePort } from '@crm/testkit';
 import { sql } from 'kysely';
 import type { SalesDb } from '../src/db/tables';
 import { createLeadService } from '../src/leads/lead.service';
-import { admin, as, dealerPrincipal, erp, manager, rep, ScoringEvents, snapshot, startSales, type SalesHarness } from './harness';
+import { admin, as, dealerPrincipal, erp, manager, rep, ScoringEvents, SECRET, snapshot, startSales, type SalesHarness } from './harness';
 
 /** Round-robin among a team's reps with capacities, rating from the customer's tier, rerouting on change, customers merged and erased. */
 let h: SalesHarness;
@@ -118,7 +118,7 @@ describe('concurrent captures of one person', () => {
 describe('for activities', () => {
   it('records the first contact once (the first wins) and tells who a visible lead belongs to', async () => {
     const db = h.db.withSchema('sales') as unknown as SalesDb;
-    const leads = createLeadService({ db, runtime: systemRuntime, outbox: createOutbox('/crm/sales', systemRuntime), write: (work) => db.transaction().execute(work), timeZone: 'Asia/Shanghai', customers: { match: async () => [], create: async () => randomUUID(), addContact: async () => randomUUID() }, opportunities: undefined });
+    const leads = createLeadService({ db, runtime: systemRuntime, outbox: createOutbox('/crm/sales', systemRuntime), write: (work) => db.transaction().execute(work), timeZone: 'Asia/Shanghai', customers: { match: async () => [], create: async () => randomUUID(), addContact: async () => randomUUID() }, opportunities: { createFromLead: () => Promise.reject(new Error('no opportunities in this test')) }, internalSecret: SECRET });
     const hot = (await inject('POST', '/v1/leads', dealerPrincipal(dealerA), { channel: 'dealer', name: 'Walk-in' })).json();
     const first = new Date(Date.now() - 60_000);
     await db.transaction().execute((trx) => leads.recordFirstContact(trx, hot.leadId, first));
@@ -151,5 +151,27 @@ describe('customer lifecycle', () => {
     for (const table of ['lead_touch', 'lead_routing']) {
       expect((await sql`select count(*)::int as n from ${sql.table(`sales.${table}`)} where lead_id = ${lead.leadId}`.execute(h.db)).rows).toEqual([{ n: 0 }]);
     }
+  });
+
+  it('erases the leads never linked to the person, found by the keyed digests of its e-mails and phones, and their stored answers', async () => {
+    const person = randomUUID();
+    await h.knownCustomer(snapshot(person));
+    const email = `Unlinked.${tag}@Example.com`;
+    const phone = '+8613700001234';
+    const byEmail = (await inject('POST', '/v1/leads', erp, { channel: 'web', name: 'Liu Yang', email }, { 'idempotency-key': `unlinked-${tag}` })).json();
+    const byPhone = (await inject('POST', '/v1/leads', erp, { channel: 'hotline', name: 'Liu Yang', phone: '+86 137 0000 1234' })).json();
+    const someoneElse = (await inject('POST', '/v1/leads', erp, { channel: 'web', name: 'Other', email: `other.${tag}@example.com` })).json();
+    const stored = async () => (await sql<{ n: number }>`select count(*)::int as n from sales.idempotency_key where response::text like ${`%${byEmail.leadId}%`}`.execute(h.db)).rows[0]!.n;
+    expect(await stored()).toBe(1);
+
+    // The customers service announces the erasure with the digests of the person's contact points, never the points.
+    const contactDigests = [email.toLowerCase(), phone].map((point) => contactDigest(SECRET, point));
+    await h.publish(CustomerEvents.erased, { customerId: person, contactDigests });
+    await eventually('the unlinked leads gone', async () => ((await inject('GET', `/v1/leads/${byPhone.leadId}`, admin)).statusCode === 404 ? true : undefined));
+    expect((await inject('GET', `/v1/leads/${byEmail.leadId}`, admin)).statusCode).toBe(404);
+    expect((await inject('GET', `/v1/leads/${someoneElse.leadId}`, admin)).statusCode).toBe(200);
+    expect(await stored()).toBe(0);
+    const left = await sql<{ n: number }>`select count(*)::int as n from sales.lead where email ilike ${email} or phone = ${phone}`.execute(h.db);
+    expect(left.rows[0]!.n).toBe(0);
   });
 });

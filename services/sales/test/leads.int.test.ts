@@ -34,7 +34,8 @@ const leadServiceOnTheSameDatabase = (overrides: { customers?: CustomersClient; 
     write: (work) => db.transaction().execute(work),
     timeZone: 'Asia/Shanghai',
     customers: overrides.customers ?? { match: async () => [], create: async () => randomUUID(), addContact: async () => randomUUID() },
-    opportunities: overrides.opportunities,
+    opportunities: overrides.opportunities ?? { createFromLead: () => Promise.reject(new Error('no opportunities in this test')) },
+    internalSecret: SECRET,
   });
 };
 

@@ -319,8 +319,10 @@ describe('for the leads and activities features', () => {
     expect(await opportunities.visibleParty(sales, li, opportunityId)).toBeNull();
     expect(await opportunities.visibleParty(sales, accountPrincipal(person, 'buyer'), opportunityId)).toBeNull();
     expect(await opportunities.visibleParty(sales, admin, randomUUID())).toBeNull();
-    // No phone pipeline exists: a hotline lead cannot become an opportunity yet.
-    await expect(sales.transaction().execute((trx) => opportunities.createFromLead(trx, { ...lead, leadId: randomUUID(), channel: 'hotline' }))).rejects.toThrow(/phone/);
+    // A hotline lead routed to a dealer is dealer sales; one the manufacturer keeps is phone sales, and no phone pipeline exists yet.
+    const routed = await sales.transaction().execute((trx) => opportunities.createFromLead(trx, { ...lead, leadId: randomUUID(), channel: 'hotline' }));
+    expect((await inject('GET', `/v1/opportunities/${routed.opportunityId}`, admin)).json().pipelineId).toBe(created.pipelineId);
+    await expect(sales.transaction().execute((trx) => opportunities.createFromLead(trx, { ...lead, leadId: randomUUID(), channel: 'hotline', dealerId: null }))).rejects.toThrow(/phone/);
   });
 });
 

@@ -75,6 +75,10 @@ describe('erasure through the gateway', () => {
       addresses: [{ kind: 'home', line1: person.street, city: 'Shanghai', country: 'CN' }],
       externalIds: [{ system: 'erp', id: `C-${tag}` }],
     };
+    // Sales: a hotline lead about them before they were a customer (never linked to the customer), and one after (linked).
+    const earlyLead = await call('POST', '/v1/leads', { ...ADMIN, 'idempotency-key': `lead-${tag}` }, { channel: 'hotline', name: `${person.givenName} ${person.familyName}`, email: person.email, phone: person.phone, notes: person.street });
+    expect(earlyLead.status).toBe(201);
+    expect(earlyLead.body.lead.customerId).toBeNull();
     const createKey = { ...ADMIN, 'idempotency-key': `create-${tag}` };
     const created = await call('POST', '/v1/customers', createKey, createBody);
     expect(created.status).toBe(201);
@@ -145,7 +149,7 @@ describe('erasure through the gateway', () => {
 
     // The search finds the person where the paths above put them: it can see what it looks for.
     const mentioning = await tablesMentioningPerson();
-    expect(mentioning).toEqual(expect.arrayContaining(['customers.customer', 'customers.idempotency_key', 'customers.timeline_entry', 'scoring.tier_override']));
+    expect(mentioning).toEqual(expect.arrayContaining(['customers.customer', 'customers.idempotency_key', 'customers.timeline_entry', 'scoring.tier_override', 'sales.lead', 'sales.idempotency_key']));
     // Garbage is dead-lettered without its content (no erasure could attribute it): no dead letter quotes the person.
     expect(mentioning.filter((table) => table.endsWith('.dead_letter'))).toEqual([]);
 

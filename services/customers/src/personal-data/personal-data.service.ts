@@ -1,5 +1,5 @@
 import { CustomerEvents, type BuyingRole, type ConsentChannel, type Principal } from '@crm/domain';
-import { erasePlatformRecords, problem, Problems } from '@crm/platform';
+import { contactDigest, erasePlatformRecords, problem, Problems } from '@crm/platform';
 import { consentRepository } from '../consents/consents.repository';
 import { contactRepository } from '../contacts/contacts.repository';
 import { active, resolveCustomer, visible, withoutForeignCustomerIds, type ReadResult } from '../customers/customer.visibility';
@@ -10,7 +10,7 @@ import { timelineEntryOf } from '../timeline/timeline.service';
 import type { CustomerRecordExport } from './personal-data.schemas';
 
 /** A person's data: what we hold (export) and its erasure. */
-export function createPersonalDataService(deps: Pick<Dependencies, 'db' | 'write' | 'outbox' | 'runtime'>) {
+export function createPersonalDataService(deps: Pick<Dependencies, 'db' | 'write' | 'outbox' | 'runtime' | 'internalSecret'>) {
   const { db } = deps;
   return Object.freeze({
     /**
@@ -71,7 +71,7 @@ export function createPersonalDataService(deps: Pick<Dependencies, 'db' | 'write
         await contactRepository.deleteFor(trx, ids);
         await timelineRepository.scrubMentionsOf(trx, ids);
         await erasePlatformRecords(trx, ids, contactPoints);
-        await context.outbox.append(trx, CustomerEvents.erased, { customerId: id, mergedIds });
+        await context.outbox.append(trx, CustomerEvents.erased, { customerId: id, mergedIds, contactDigests: [...new Set(contactPoints.map((point) => contactDigest(deps.internalSecret, point)))] });
         await timelineRepository.addEntries(trx, [{ customerId: id, occurredAt: now, type: CustomerEvents.erased.type, source: context.source, data: {} }]);
       });
     },

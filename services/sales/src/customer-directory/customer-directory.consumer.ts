@@ -18,10 +18,10 @@ export function customerDirectoryConsumerHandlers(features: readonly CustomerLif
         await customerTierRepository.erase(trx, [mergedId]);
         for (const feature of features) await feature.merged?.(trx, mergedId, survivorId);
       },
-      erased: async (handle, ids) => {
+      erased: async (handle, ids, contactDigests) => {
         const trx = handle as SalesDb;
         await customerTierRepository.erase(trx, ids);
-        for (const feature of features) await feature.erased?.(trx, ids);
+        for (const feature of features) await feature.erased?.(trx, ids, contactDigests);
       },
     }),
     ...on(ScoringEvents.tierChanged, async (trx, { customerId, to }, event) => {

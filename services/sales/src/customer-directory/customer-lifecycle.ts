@@ -8,8 +8,11 @@ import type { SalesDb } from '../db/tables';
 export interface CustomerLifecycle {
   /** `mergedId`'s rows become `survivorId`'s. */
   merged?(trx: SalesDb, mergedId: string, survivorId: string): Promise<void>;
-  /** Everything about these ids (the person and the ids merged into it) goes. */
-  erased?(trx: SalesDb, ids: string[]): Promise<void>;
+  /**
+   * Everything about these ids (the person and the ids merged into it) goes, and what is kept under its
+   * e-mails or phones without a link to it (`contactDigests`: platform `contactDigest` of each).
+   */
+  erased?(trx: SalesDb, ids: string[], contactDigests: readonly string[]): Promise<void>;
   /** What the feature holds on these ids (the person and the ids merged into it), by section name, for the export. */
   exported?(db: SalesDb, ids: string[]): Promise<Record<string, ExportedRecord[]>>;
 }

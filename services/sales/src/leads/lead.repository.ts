@@ -38,7 +38,7 @@ async function insertUnnested(db: SalesDb, table: string, columns: Record<string
 }
 
 const LEAD_COLUMNS: Record<string, string> = {
-  id: 'uuid', status: 'text', channel: 'text', source: 'text', campaign_ref: 'text', name: 'text', email: 'text', phone: 'text', province: 'text', city: 'text',
+  id: 'uuid', status: 'text', channel: 'text', source: 'text', campaign_ref: 'text', name: 'text', email: 'text', phone: 'text', email_digest: 'text', phone_digest: 'text', province: 'text', city: 'text',
   product_line: 'text', model_of_interest: 'text', purchase_timeframe: 'text', budget_amount: 'numeric', budget_currency: 'text', test_drive_requested: 'boolean',
   notes: 'text', customer_id: 'uuid', rating: 'text', rating_rule_id: 'uuid', dealer_id: 'uuid', owner_subject: 'text', assignment_rule_id: 'uuid',
   assigned_at: 'timestamptz', sla_due_at: 'timestamptz', sla_breached_at: 'timestamptz', accepted_at: 'timestamptz', first_contact_at: 'timestamptz',
@@ -280,8 +280,21 @@ export const leadRepository = Object.freeze({
     await db.updateTable('lead').set({ customer_id: to }).where('customer_id', '=', from).execute();
   },
   /** The leads about erased people go, with their touches and routing history (cascade). */
-  async deleteOfCustomers(db: SalesDb, ids: readonly string[]) {
-    if (ids.length > 0) await db.deleteFrom('lead').where('customer_id', 'in', [...ids]).execute();
+  /** The leads of these customers, and those held under their contact points' digests; their ids. */
+  async deleteOfCustomers(db: SalesDb, ids: readonly string[], contactDigests: readonly string[]): Promise<string[]> {
+    if (ids.length === 0 && contactDigests.length === 0) return [];
+    const deleted = await db
+      .deleteFrom('lead')
+      .where((eb) =>
+        eb.or([
+          eb('customer_id', '=', sql<string>`any(${[...ids]}::uuid[])`),
+          eb('email_digest', '=', sql<string>`any(${[...contactDigests]}::text[])`),
+          eb('phone_digest', '=', sql<string>`any(${[...contactDigests]}::text[])`),
+        ]),
+      )
+      .returning('id')
+      .execute();
+    return deleted.map((row) => row.id);
   },
   async ofCustomers(db: SalesDb, ids: readonly string[]) {
     if (ids.length === 0) return [];

@@ -226,10 +226,10 @@ export function leadRoutes(app: App, { leads, rules, ndjson }: { leads: LeadServ
         summary: 'Convert a lead: customer (existing or new) + opportunity in one call',
         description:
           'Without `customerId` the lead\'s linked customer is used, or a new one is created through the customers service with an Idempotency-Key derived from the lead ' +
-          '(a retried conversion never creates a second customer). 503 `opportunities-unavailable` while opportunities are not wired; 502 when the customers service does not answer.',
+          '(a retried conversion never creates a second customer). 502 when the customers service does not answer.',
         params: Params,
         body: ConvertLead,
-        response: { 200: Conversion, ...problemResponses(400, 401, 403, 404, 409, 422, 502, 503) },
+        response: { 200: Conversion, ...problemResponses(400, 401, 403, 404, 409, 422, 502) },
       },
     },
     async (request) => leads.convert(request.principal, request.params.id, request.body),

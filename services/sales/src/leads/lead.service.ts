@@ -1,5 +1,5 @@
 import { calendarDate, SalesLeadEvents, type Principal } from '@crm/domain';
-import { batchItemError, customerDirectory, decodeCursor, encodeCursor, idempotencyScope, issuesDetail, ndjsonStopLine, onceForKey, problem, Problems, refusedLineError, requestHash, requireIfMatch, type IndexedValue, type NdjsonReader, type Outbox, type Runtime } from '@crm/platform';
+import { batchItemError, contactDigest, customerDirectory, erasePlatformRecords, decodeCursor, encodeCursor, idempotencyScope, issuesDetail, ndjsonStopLine, onceForKey, problem, Problems, refusedLineError, requestHash, requireIfMatch, type IndexedValue, type NdjsonReader, type Outbox, type Runtime } from '@crm/platform';
 import { z } from 'zod';
 import type { CustomerLifecycle } from '../customer-directory/customer-lifecycle';
 import { customerTierRepository } from '../customer-directory/customer-tier.repository';
@@ -30,8 +30,9 @@ export interface LeadServiceDeps {
   write: Write;
   timeZone: string;
   customers: CustomersClient;
-  /** Undefined until the opportunities feature is wired: conversion answers 503 meanwhile. */
-  opportunities: OpportunityCreator | undefined;
+  opportunities: OpportunityCreator;
+  /** The suite's shared secret: keys the contact digests an erasure finds unlinked leads by. */
+  internalSecret: string;
 }
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -126,6 +127,7 @@ const Cursor = z.object({ at: z.iso.datetime(), id: z.uuid() });
 export function createLeadService(deps: LeadServiceDeps) {
   const { db, runtime, outbox } = deps;
   const scopeOf = (principal: Principal, executor: SalesDb = db) => callerScope(executor, principal);
+  const digestOf = (contactPoint: string | null | undefined) => (contactPoint ? contactDigest(deps.internalSecret, contactPoint) : null);
 
   /** The lead if the principal may see it; otherwise the same 404 as for one that does not exist. */
   const visibleLead = async (executor: SalesDb, principal: Principal, id: string, forUpdate = false) => {
@@ -279,6 +281,8 @@ export function createLeadService(deps: LeadServiceDeps) {
         name: input.name ?? null,
         email: input.email ?? null,
         phone: input.phone ?? null,
+        email_digest: digestOf(input.email),
+        phone_digest: digestOf(input.phone),
         notes: input.notes ?? null,
         customer_id: customerId,
         rating,
@@ -464,6 +468,8 @@ export function createLeadService(deps: LeadServiceDeps) {
           ...pick('name', 'name'),
           ...pick('email', 'email'),
           ...pick('phone', 'phone'),
+          ...(changes.email === undefined ? {} : { email_digest: digestOf(changes.email) }),
+          ...(changes.phone === undefined ? {} : { phone_digest: digestOf(changes.phone) }),
           ...pick('province', 'province'),
           ...pick('city', 'city'),
           ...pick('productLine', 'product_line'),
@@ -552,8 +558,7 @@ export function createLeadService(deps: LeadServiceDeps) {
      * customers service once per lead) + opportunity, in one call. Nothing is written here unless all succeed.
      */
     async convert(principal: Principal, id: string, input: ConvertLead): Promise<{ leadId: string; customerId: string; opportunityId: string; contactId: string | null }> {
-      const opportunities = deps.opportunities;
-      if (!opportunities) throw problem(SalesProblems.opportunitiesUnavailable, 'opportunities are not available in this deployment yet; nothing was converted');
+      const { opportunities } = deps;
       const lead = await visibleLead(db, principal, id);
       if (!OPEN_LEAD_STATUSES.includes(lead.status)) throw problem(SalesProblems.invalidTransition, `lead ${id} is ${lead.status}`);
       let customerId: string;
@@ -706,7 +711,11 @@ export function createLeadService(deps: LeadServiceDeps) {
     /** Merge: the duplicate's leads are the survivor's. Erasure: the leads about the person go, with their history. Export: the leads. */
     lifecycle: {
       merged: (trx, mergedId, survivorId) => leadRepository.moveCustomer(trx, mergedId, survivorId),
-      erased: (trx, ids) => leadRepository.deleteOfCustomers(trx, ids),
+      erased: async (trx, ids, contactDigests) => {
+        const leadIds = await leadRepository.deleteOfCustomers(trx, ids, contactDigests);
+        // Stored capture answers and dead letters name the lead, not the person: they go with it.
+        await erasePlatformRecords(trx, leadIds);
+      },
       exported: async (executor, ids) => {
         const now = runtime.now();
         return { leads: (await leadRepository.ofCustomers(executor, ids)).map((row) => ({ ...leadOf(row, now) })) };

@@ -50,6 +50,9 @@ export interface LeadTables {
     email: string | null;
     /** E.164. */
     phone: string | null;
+    /** Keyed digests of the e-mail and phone (platform `contactDigest`): an erasure finds unlinked leads by them. */
+    email_digest: string | null;
+    phone_digest: string | null;
     province: string | null;
     city: string | null;
     product_line: string | null;

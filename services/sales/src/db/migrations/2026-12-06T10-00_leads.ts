@@ -39,6 +39,8 @@ export const leads: Migration = {
       name text,
       email text,
       phone text,
+      email_digest text,
+      phone_digest text,
       province text,
       city text,
       product_line text,
@@ -69,6 +71,9 @@ export const leads: Migration = {
       version integer not null default 1)`.execute(db);
     // Dedupe looks only at open leads, by normalised e-mail and E.164 phone.
     await sql`create index lead_open_email_idx on sales.lead (email) where status in ('queued', 'assigned', 'accepted', 'contacted') and email is not null`.execute(db);
+    // An erasure finds the leads never linked to the person by its contact points' keyed digests.
+    await sql`create index lead_email_digest_idx on sales.lead (email_digest) where email_digest is not null`.execute(db);
+    await sql`create index lead_phone_digest_idx on sales.lead (phone_digest) where phone_digest is not null`.execute(db);
     await sql`create index lead_open_phone_idx on sales.lead (phone) where status in ('queued', 'assigned', 'accepted', 'contacted') and phone is not null`.execute(db);
     await sql`create index lead_sla_due_idx on sales.lead (sla_due_at) where first_contact_at is null and sla_breached_at is null and status in ('assigned', 'accepted')`.execute(db);
     await sql`create index lead_dealer_idx on sales.lead (dealer_id, created_at desc)`.execute(db);
