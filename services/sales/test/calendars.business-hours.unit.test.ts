@@ -1,4 +1,4 @@
-import { businessIntervals, freeSlots, mergeIntervals, wallClockInstant } from '../src/calendars/business-hours';
+import { businessIntervals, freeSlots, mergeIntervals, wallClockInstant } from '../src/business-hours';
 
 const span = (start: string, end: string) => ({ start: new Date(start), end: new Date(end) });
 const iso = (intervals: { start: Date; end: Date }[]) => intervals.map((i) => [i.start.toISOString(), i.end.toISOString()]);

@@ -1,4 +1,4 @@
-import { addBusinessHours, businessHoursBetween } from '../src/leads/business-hours';
+import { addBusinessHours, businessHoursBetween } from '../src/business-hours';
 import { rateLead, type RatableLead } from '../src/leads/lead-rating.rules';
 import { routeLead, type RepTurn, type RoutingRule } from '../src/leads/lead-routing.rules';
 

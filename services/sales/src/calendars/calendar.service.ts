@@ -6,7 +6,7 @@ import { inScope } from '../ownership/ownership';
 import { SalesProblems } from '../sales.problems';
 import { teamRepository } from '../teams/team.repository';
 import { occurrencesBetween } from '../activities/recurrence';
-import { businessIntervals, freeSlots, type Interval } from './business-hours';
+import { businessIntervals, freeSlots, type Interval } from '../business-hours';
 import { calendarRepository, type BookingRow } from './calendar.repository';
 import type { Booking, BookingListQuery, FreeBusy, FreeBusyQuery, NewBooking, NewResource, Resource } from './calendar.schemas';
 import { callerScope } from '../ownership/caller-scope';

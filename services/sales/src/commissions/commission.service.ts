@@ -6,15 +6,7 @@ import { teamRepository } from '../teams/team.repository';
 import { accrue, clawBack } from './commission.rules';
 import { commissionRepository, type CommissionLineRow, type NewCommissionLine, type PlanRow } from './commission.repository';
 import type { CommissionPlan, CommissionStatement, NewCommissionPlan, StatementQuery } from './commission.schemas';
-
-/**
- * Converts an amount into the base currency (SALES_BASE_CURRENCY) at the rate that applies; null when
- * no rate is known (exchange-rates/ provides it). A plan in another currency than the base converts
- * only orders in its own currency.
- */
-export interface CurrencyConverter {
-  toBase(executor: SalesDb, amount: string, currency: string): Promise<string | null>;
-}
+import type { ExchangeRates } from '../exchange-rates/exchange-rates';
 
 /** What the order service tells commissions, inside the order's own transaction. */
 export interface OrderCommissionHook {
@@ -70,7 +62,8 @@ export function createCommissionService(deps: {
   write: <T>(work: (trx: SalesDb) => Promise<T>) => Promise<T>;
   timeZone: string;
   baseCurrency: string;
-  converter: CurrencyConverter;
+  /** Orders in another currency than a plan's convert at scoring's rates (a plan in another currency than the base converts only its own). */
+  converter: Pick<ExchangeRates, 'toBase'>;
 }) {
   const { db, runtime, outbox } = deps;
   const periodOf = (at: Date) => calendarDate(at, deps.timeZone).slice(0, 7);

@@ -6,7 +6,7 @@ import { customerTierRepository } from '../customer-directory/customer-tier.repo
 import type { SalesDb } from '../db/tables';
 import { inScope, type SalesScope } from '../ownership/ownership';
 import { SalesProblems } from '../sales.problems';
-import { addBusinessHours, startOfLocalDay } from './business-hours';
+import { addBusinessHours, startOfLocalDay } from '../business-hours';
 import type { CustomersClient, CustomerMatch } from './customers.client';
 import { leadRepository, type LeadRow, type NewLeadRow, type RoutingRow, type TouchRow } from './lead.repository';
 import { NewLead, type AssignLead, type CaptureResult, type CaptureSummary, type ConvertLead, type Lead, type LeadChanges, type LeadListQuery } from './lead.schemas';
