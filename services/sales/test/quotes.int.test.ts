@@ -224,6 +224,10 @@ describe('quotes', () => {
     expect(submitted.approval.reason).toContain("the organisation's policy");
     expect((await step(buyer, quote.id, 'approvals', { decision: 'approve' })).statusCode).toBe(403);
     expect((await step(accountPrincipal(otherOrg, 'approver'), quote.id, 'approvals', { decision: 'approve' })).statusCode).toBe(404);
+    // It is in its own organisation's approver's inbox, never in another organisation's.
+    const inboxOf = async (principal: Principal) => (await inject('GET', '/v1/quotes?awaitingMyApproval=true&limit=200', principal)).json().items.map((q: { id: string }) => q.id);
+    expect(await inboxOf(approver)).toContain(quote.id);
+    expect(await inboxOf(accountPrincipal(otherOrg, 'approver'))).not.toContain(quote.id);
     expect((await step(wang, quote.id, 'approvals', { decision: 'approve' })).statusCode).toBe(404);
     expect((await step(finance, quote.id, 'approvals', { decision: 'approve' })).statusCode).toBe(403);
     const approved = await step(approver, quote.id, 'approvals', { decision: 'approve', comment: 'within budget' });

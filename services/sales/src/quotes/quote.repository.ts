@@ -30,8 +30,8 @@ export const quoteRepository = Object.freeze({
     db: SalesDb,
     scope: SalesScope,
     filter: {
-      /** The inbox: quotes whose current step is one of these, in scope or (with no owning rep) anyone's. */
-      awaitingStepsOf?: string[];
+      /** The inbox: quotes whose current step is one of these, in scope, or (staff) any without an owning rep. */
+      awaiting?: { steps: string[]; teamlessToo: boolean };
       customerId?: string;
       status?: QuoteRow['status'];
       expirable: readonly QuoteRow['status'][];
@@ -41,10 +41,9 @@ export const quoteRepository = Object.freeze({
     },
   ) {
     let query = db.selectFrom('quote').selectAll();
-    if (filter.awaitingStepsOf) {
-      query = query.where(
-        sql<boolean>`(status = 'pending_approval' and approval_chain[approval_step] = any(${filter.awaitingStepsOf}::text[]) and (owner_subject is null or ${inScopeWhere(scope, OWNERSHIP)}))`,
-      );
+    if (filter.awaiting) {
+      const visible = filter.awaiting.teamlessToo ? sql<boolean>`(owner_subject is null or ${inScopeWhere(scope, OWNERSHIP)})` : inScopeWhere(scope, OWNERSHIP);
+      query = query.where(sql<boolean>`(status = 'pending_approval' and approval_chain[approval_step] = any(${filter.awaiting.steps}::text[]) and ${visible})`);
     } else {
       query = query.where(inScopeWhere(scope, OWNERSHIP));
     }

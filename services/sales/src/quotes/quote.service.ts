@@ -250,7 +250,7 @@ export function createQuoteService(deps: {
     async list(principal: Principal, query: QuoteListQuery) {
       const before = decodeCursor(query.cursor, Cursor);
       const rows = await quoteRepository.list(db, await scopeOf(principal), {
-        awaitingStepsOf: query.awaitingMyApproval === 'true' ? stepsHeldBy(principal) : undefined,
+        awaiting: query.awaitingMyApproval === 'true' ? { steps: stepsHeldBy(principal), teamlessToo: principal.kind === 'staff' } : undefined,
         customerId: query.customerId,
         status: query.status,
         expirable: [...EXPIRABLE],
