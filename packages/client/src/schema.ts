@@ -2310,6 +2310,10 @@ export interface components {
             dealers: string[];
             validFrom: string;
             validTo: string | null;
+            activityBonus: {
+                kinds: string[];
+                perActivity: string;
+            } | null;
             version: number;
         };
         CommissionStatement: {
@@ -2344,12 +2348,25 @@ export interface components {
                 status: "converted" | "unconverted";
                 explanation: string;
             }[];
+            /** @description The plan's pay for the payee's completed activities in the month */
+            activityBonuses: {
+                /** Format: uuid */
+                planId: string;
+                currency: string;
+                kinds: string[];
+                activities: number;
+                perActivity: string;
+                amount: string;
+                explanation: string;
+            }[];
+            /** @description Per plan: accrued + clawed back (negative) + activity bonus */
             totals: {
                 /** Format: uuid */
                 planId: string;
                 currency: string;
                 accrued: string;
                 clawedBack: string;
+                activityBonus: string;
                 total: string;
                 unconvertedLines: number;
             }[];
@@ -3197,6 +3214,15 @@ export interface components {
              * @default null
              */
             validTo?: string | null;
+            /**
+             * @description Pays per completed activity of these kinds the payee logged in the month (Dell rewarded reps for logging contacts); null: none
+             * @default null
+             */
+            activityBonus?: {
+                kinds: ("call" | "meeting" | "test_drive" | "visit" | "task" | "email")[];
+                /** @description In the plan's currency */
+                perActivity: string;
+            } | null;
         };
         NewExpenseClaimInput: {
             title: string;

@@ -182,3 +182,34 @@ describe('accrual and statements', () => {
     expect((await statement(zhao, 'period=2026-11')).json()).toMatchObject({ lines: [], totals: [] });
   });
 });
+
+describe('activity bonus', () => {
+  it("pays a plan's amount per completed activity of its kinds in the month (Dell: reps rewarded for logging contacts)", async () => {
+    clock = Date.parse('2027-02-10T04:00:00Z');
+    const sun = rep(`sun-${tag}`);
+    const bad = await inject('POST', '/v1/commission-plans', admin, { ...plan, name: `Bonus bad ${tag}`, reps: [sun.subject], dealers: [], activityBonus: { kinds: ['call'], perActivity: '50.005' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toContain('CNY allows 2 decimal places');
+    const created = await inject('POST', '/v1/commission-plans', admin, {
+      ...plan, name: `Bonus ${tag}`, reps: [sun.subject], dealers: [], validFrom: '2027-01-01', activityBonus: { kinds: ['call', 'test_drive'], perActivity: '50.00' },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().activityBonus).toEqual({ kinds: ['call', 'test_drive'], perActivity: '50.00' });
+
+    // Two calls and a test drive completed in February count; a meeting does not, nor a call left open.
+    const logged: Array<[string, boolean]> = [['call', true], ['call', true], ['test_drive', true], ['meeting', true], ['call', false]];
+    for (const [kind, complete] of logged) {
+      const activity = await inject('POST', '/v1/activities', sun, { kind, target: { kind: 'customer', id: person }, subject: `${kind} ${tag}` });
+      expect(activity.statusCode).toBe(201);
+      if (complete) expect((await inject('POST', `/v1/activities/${activity.json().id}/complete`, sun, { outcome: 'reached' })).statusCode).toBe(200);
+    }
+    const completed = 3;
+    const february = (await statement(sun, 'period=2027-02')).json();
+    expect(february.activityBonuses).toEqual([expect.objectContaining({ planId: created.json().id, activities: completed, perActivity: '50.00', amount: `${completed * 50}.00` })]);
+    expect(february.activityBonuses[0].explanation).toContain(`${completed} completed call, test_drive in 2027-02`);
+    expect(february.totals).toEqual([expect.objectContaining({ planId: created.json().id, activityBonus: `${completed * 50}.00`, total: `${completed * 50}.00` })]);
+    // Another month has none; another rep cannot read sun's statement.
+    expect((await statement(sun, 'period=2027-01')).json().activityBonuses).toEqual([expect.objectContaining({ activities: 0, amount: '0.00' })]);
+    expect((await statement(zhao, `period=2027-02&payeeKind=rep&payee=${sun.subject}`)).statusCode).toBe(404);
+  });
+});

@@ -1,6 +1,7 @@
 import { CurrencyCode, currencyDecimals, SafeDate, SafeText } from '@crm/domain';
 import { PageQuery } from '@crm/platform';
 import { z } from 'zod';
+import { ActivityKind } from '../activities/activity.schemas';
 
 const Rate = z.number().min(0).max(100).refine((p) => Number.isInteger(Math.round(p * 1e8) / 1e4), 'at most 4 decimal places').describe('Percent');
 const Amount = z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'must be a non-negative decimal string like "1000000.00"');
@@ -25,8 +26,15 @@ export const NewCommissionPlan = z
     dealers: z.array(z.uuid()).max(10_000).default([]).describe("Payees by the orders' selling dealer"),
     validFrom: SafeDate,
     validTo: SafeDate.nullable().default(null).describe('Last day (inclusive) an order accrues under the plan; null: open-ended'),
+    activityBonus: z
+      .strictObject({ kinds: z.array(ActivityKind).min(1).max(6), perActivity: Amount.describe("In the plan's currency") })
+      .nullable()
+      .default(null)
+      .describe("Pays per completed activity of these kinds the payee logged in the month (Dell rewarded reps for logging contacts); null: none"),
   })
   .superRefine((plan, ctx) => {
+    const bonusDecimals = plan.activityBonus?.perActivity.split('.')[1]?.length ?? 0;
+    if (bonusDecimals > currencyDecimals(plan.currency)) ctx.addIssue({ code: 'custom', path: ['activityBonus', 'perActivity'], message: `${plan.currency} allows ${currencyDecimals(plan.currency)} decimal places; "${plan.activityBonus?.perActivity}" has ${bonusDecimals}` });
     const decimals = currencyDecimals(plan.currency);
     plan.tiers.forEach((tier, i) => {
       const given = tier.fromAttainment.split('.')[1]?.length ?? 0;
@@ -52,6 +60,7 @@ export const CommissionPlan = z
     dealers: z.array(z.uuid()),
     validFrom: z.string(),
     validTo: z.string().nullable(),
+    activityBonus: z.object({ kinds: z.array(z.string()), perActivity: z.string() }).nullable(),
     version: z.number().int(),
   })
   .meta({ id: 'CommissionPlan' });
@@ -93,7 +102,12 @@ export const CommissionStatement = z
         explanation: z.string(),
       }),
     ),
-    totals: z.array(z.object({ planId: z.uuid(), currency: z.string(), accrued: z.string(), clawedBack: z.string(), total: z.string(), unconvertedLines: z.number().int() })),
+    activityBonuses: z
+      .array(z.object({ planId: z.uuid(), currency: z.string(), kinds: z.array(z.string()), activities: z.number().int(), perActivity: z.string(), amount: z.string(), explanation: z.string() }))
+      .describe("The plan's pay for the payee's completed activities in the month"),
+    totals: z
+      .array(z.object({ planId: z.uuid(), currency: z.string(), accrued: z.string(), clawedBack: z.string(), activityBonus: z.string(), total: z.string(), unconvertedLines: z.number().int() }))
+      .describe('Per plan: accrued + clawed back (negative) + activity bonus'),
   })
   .meta({ id: 'CommissionStatement' });
 export type CommissionStatement = z.infer<typeof CommissionStatement>;

@@ -7,6 +7,8 @@ import { accrue, clawBack } from './commission.rules';
 import { commissionRepository, type CommissionLineRow, type NewCommissionLine, type PlanRow } from './commission.repository';
 import type { CommissionPlan, CommissionStatement, NewCommissionPlan, StatementQuery } from './commission.schemas';
 import type { ExchangeRates } from '../exchange-rates/exchange-rates';
+import { activityRepository } from '../activities/activity.repository';
+import type { SalesScope } from '../ownership/ownership';
 
 /** What the order service tells commissions, inside the order's own transaction. */
 export interface OrderCommissionHook {
@@ -25,6 +27,7 @@ const planOf = (row: PlanRow): CommissionPlan => ({
   dealers: row.dealers,
   validFrom: row.valid_from,
   validTo: row.valid_to,
+  activityBonus: row.activity_bonus,
   version: row.version,
 });
 
@@ -38,6 +41,7 @@ const planRowOf = (input: NewCommissionPlan) => ({
   dealers: input.dealers,
   valid_from: input.validFrom,
   valid_to: input.validTo,
+  activity_bonus: input.activityBonus === null ? null : JSON.stringify(input.activityBonus),
 });
 
 /** Every line says where its amount comes from. */
@@ -67,6 +71,26 @@ export function createCommissionService(deps: {
 }) {
   const { db, runtime, outbox } = deps;
   const periodOf = (at: Date) => calendarDate(at, deps.timeZone).slice(0, 7);
+
+  /**
+   * The payee's plan's pay for its completed activities in the month (the plan in force on the month's
+   * last day, or today when the month is still running): count × the plan's amount per activity.
+   */
+  const activityBonusesOf = async (payeeKind: 'rep' | 'dealer', payee: string, period: string): Promise<CommissionStatement['activityBonuses']> => {
+    const [year, month] = period.split('-').map(Number) as [number, number];
+    const lastDay = new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
+    const today = calendarDate(runtime.now(), deps.timeZone);
+    const plans = await commissionRepository.plansFor(db, { rep: payeeKind === 'rep' ? payee : null, dealerId: payeeKind === 'dealer' ? payee : null, date: today < lastDay ? today : lastDay });
+    const plan = payeeKind === 'rep' ? plans.rep : plans.dealer;
+    const bonus = plan?.activity_bonus;
+    if (!plan || !bonus) return [];
+    const scope: SalesScope = payeeKind === 'rep' ? { kind: 'owners', subjects: [payee] } : { kind: 'dealer', dealerId: payee };
+    const counts = await activityRepository.countsByPeriod(db, scope, { fromMonth: period, toMonth: period, timeZone: deps.timeZone, groupBy: payeeKind === 'rep' ? 'owner' : 'dealer' });
+    const activities = counts.filter((row) => bonus.kinds.includes(row.kind)).reduce((sum, row) => sum + Number(row.count), 0);
+    const amount = roundToCurrency(new Money$(bonus.perActivity).times(activities), plan.currency);
+    const explanation = `${activities} completed ${bonus.kinds.join(', ')} in ${period} × ${bonus.perActivity} ${plan.currency} (plan "${plan.name}")`;
+    return [{ planId: plan.id, currency: plan.currency, kinds: bonus.kinds, activities, perActivity: bonus.perActivity, amount, explanation }];
+  };
 
   /** An order's amount in the plan's currency, rounded to it; null when no conversion is known. */
   const convert = async (executor: SalesDb, amount: string, from: string, to: string): Promise<string | null> => {
@@ -230,9 +254,13 @@ export function createCommissionService(deps: {
       const payee = query.payee ?? (principal.kind === 'dealer' ? principal.dealerId : principal.subject);
       if (!(await mayRead(principal, payeeKind, payee))) throw problem(Problems.notFound, `no commission statement of ${payeeKind} ${payee}`);
       const lines = await commissionRepository.statement(db, { payeeKind, payee, period: query.period });
-      const totals = new Map<string, { planId: string; currency: string; accrued: Amount; clawedBack: Amount; unconvertedLines: number }>();
+      const bonuses = await activityBonusesOf(payeeKind, payee, query.period);
+      const totals = new Map<string, { planId: string; currency: string; accrued: Amount; clawedBack: Amount; activityBonus: Amount; unconvertedLines: number }>();
+      const totalOf = (planId: string, currency: string) =>
+        totals.get(planId) ?? { planId, currency, accrued: new Money$(0), clawedBack: new Money$(0), activityBonus: new Money$(0), unconvertedLines: 0 };
+      for (const bonus of bonuses) totals.set(bonus.planId, { ...totalOf(bonus.planId, bonus.currency), activityBonus: new Money$(bonus.amount) });
       for (const line of lines) {
-        const sum = totals.get(line.plan_id) ?? { planId: line.plan_id, currency: line.currency, accrued: new Money$(0), clawedBack: new Money$(0), unconvertedLines: 0 };
+        const sum = totalOf(line.plan_id, line.currency);
         if (line.amount === null) sum.unconvertedLines += 1;
         else if (line.kind === 'accrual') sum.accrued = sum.accrued.plus(line.amount);
         else sum.clawedBack = sum.clawedBack.plus(line.amount);
@@ -242,6 +270,7 @@ export function createCommissionService(deps: {
         payeeKind,
         payee,
         period: query.period,
+        activityBonuses: bonuses,
         lines: lines.map((line) => ({
           id: line.id,
           kind: line.kind,
@@ -267,7 +296,8 @@ export function createCommissionService(deps: {
           currency: t.currency,
           accrued: roundToCurrency(t.accrued, t.currency),
           clawedBack: roundToCurrency(t.clawedBack, t.currency),
-          total: roundToCurrency(t.accrued.plus(t.clawedBack), t.currency),
+          activityBonus: roundToCurrency(t.activityBonus, t.currency),
+          total: roundToCurrency(t.accrued.plus(t.clawedBack).plus(t.activityBonus), t.currency),
           unconvertedLines: t.unconvertedLines,
         })),
       };

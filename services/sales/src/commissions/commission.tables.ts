@@ -12,6 +12,12 @@ export interface CommissionTier {
   categoryRates: Record<string, number>;
 }
 
+/** A plan's pay per completed activity, in the plan's currency. */
+export interface ActivityBonus {
+  kinds: string[];
+  perActivity: string;
+}
+
 export interface CommissionTables {
   commission_plan: {
     id: string;
@@ -24,6 +30,8 @@ export interface CommissionTables {
     dealers: string[];
     valid_from: DateOnly;
     valid_to: ColumnType<string | null, string | null, string | null>;
+    /** Paid per completed activity of these kinds in the month (Dell rewarded reps for logging contacts). */
+    activity_bonus: ColumnType<ActivityBonus | null, string | null, string | null>;
     version: Generated<number>;
     created_at: Timestamp;
     updated_at: Timestamp;

@@ -15,6 +15,7 @@ export const commissions: Migration = {
       dealers uuid[] not null default '{}',
       valid_from date not null,
       valid_to date,
+      activity_bonus jsonb,
       version integer not null default 1,
       created_at timestamptz not null,
       updated_at timestamptz not null,
