@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, seededRandom } from '@crm/testkit';
-import { ADMIN, secondsSince, startServices, withScratchDatabase } from './support';
+import { ADMIN, secondsSince, startServices, withScratchDatabase, runBenchmark } from './support';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
@@ -108,10 +108,4 @@ async function main() {
   });
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -17,7 +17,7 @@ import { salesMigrations } from '../services/sales/src/db/migrations';
 import type { SalesDb } from '../services/sales/src/db/tables';
 import { forecastRepository, type GroupBy } from '../services/sales/src/forecasts/forecast.repository';
 import { periodDates } from '../services/sales/src/forecasts/period';
-import { secondsSince, withScratchDatabase } from './support';
+import { secondsSince, withScratchDatabase, runBenchmark } from './support';
 
 const OPPORTUNITIES = Number(process.env.BENCH_OPPORTUNITIES ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -101,10 +101,4 @@ async function main() {
   });
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

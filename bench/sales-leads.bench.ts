@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { freePort, seededRandom } from '@crm/testkit';
-import { ADMIN, secondsSince, startServices, withScratchDatabase } from './support';
+import { ADMIN, secondsSince, startServices, withScratchDatabase, runBenchmark } from './support';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 100_000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 2);
@@ -104,10 +104,4 @@ async function main() {
   });
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

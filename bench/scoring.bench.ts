@@ -19,7 +19,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { eventually, freePort } from '@crm/testkit';
 import { sampleBeta, sampleGamma, seededRandom } from '../services/scoring/src/clv/clv.simulation';
-import { ADMIN, secondsSince, startServices, withScratchDatabase } from './support';
+import { ADMIN, secondsSince, startServices, withScratchDatabase, runBenchmark } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 1_000_000);
@@ -144,10 +144,4 @@ async function waitForRuns(api: string): Promise<void> {
   for (const run of runs.items ?? []) if (run.status === 'queued' || run.status === 'running') await waitForRun(api, run.id);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

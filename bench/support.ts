@@ -64,3 +64,14 @@ export async function startServices(services: string[], givenEnv: NodeJS.Process
 }
 
 export const secondsSince = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
+
+/** A benchmark's entry point: runs it, exits 0, or prints the error and exits 1 (open handles never keep it alive). */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

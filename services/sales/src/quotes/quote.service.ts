@@ -48,10 +48,12 @@ const ruleOf = (row: ApprovalRuleRow): ApprovalRuleView => ({ id: row.id, name: 
 const Cursor = z.object({ at: z.iso.datetime(), id: z.uuid() });
 
 /** Whether the principal holds the role one approval step needs. */
-function holdsStep(principal: Principal, step: ApprovalStep): boolean {
-  if (step === 'account:approver') return principal.kind === 'account' && principal.role === 'approver';
-  return principal.kind === 'staff' && principal.roles.includes(step);
+/** The approval steps a principal decides: its staff roles, or an organisation's approver step. */
+function stepsHeldBy(principal: Principal): string[] {
+  if (principal.kind === 'account') return principal.role === 'approver' ? ['account:approver'] : [];
+  return principal.kind === 'staff' ? [...principal.roles] : [];
 }
+const holdsStep = (principal: Principal, step: ApprovalStep) => stepsHeldBy(principal).includes(step);
 
 /**
  * Quotes: priced from the books like orders, versioned, approved along the chain the rules give,
@@ -115,9 +117,6 @@ export function createQuoteService(deps: {
   };
   const awaitsDecisionOf = (principal: Principal, row: QuoteRow) =>
     principal.kind === 'staff' && row.status === 'pending_approval' && row.owner_subject === null && holdsStep(principal, row.approval_chain[row.approval_step - 1] as ApprovalStep);
-  /** The steps a principal decides, for the inbox query. */
-  const stepsHeldBy = (principal: Principal): string[] =>
-    principal.kind === 'account' ? (principal.role === 'approver' ? ['account:approver'] : []) : principal.kind === 'staff' ? [...principal.roles] : [];
 
   const announce = async (trx: SalesDb, event: 'quoteCreated' | 'quoteApproved' | 'quoteRejected' | 'quoteSent' | 'quoteAccepted' | 'quoteExpired', row: QuoteRow) =>
     outbox.append(trx, SalesDealEvents[event], factsOf(row));
